@@ -34,6 +34,7 @@ run_suite() {
 }
 run_suite unit "$dir/hh_unit"
 run_suite vectors "$dir/hh_vectors"
+run_suite node "$dir/hh_node"
 for t in tests/e2e/test_*.sh; do
   [ -e "$t" ] || continue
   run_suite "$(basename "$t" .sh)" bash "$t" "$bin"

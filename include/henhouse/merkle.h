@@ -25,7 +25,11 @@
 #include "error.h"
 #include "hash.h"
 
-/* Proofs of trees up to 2^64 leaves have at most 64 hashes. */
+/*
+ * Proofs of trees up to 2^64 - 1 leaves have at most 64 hashes, with one
+ * exception: a consistency proof between sizes above 2^63 can need 65; such
+ * proofs are refused (HH_ERR_TOO_LARGE to make, HH_ERR_VERIFY to check).
+ */
 #define HH_MERKLE_MAX_PROOF 64
 
 struct hh_node_id {
@@ -56,7 +60,14 @@ void hh_merkle_node_hash(const struct hh_hash *left, const struct hh_hash *right
 /* The root of the empty tree, SHA-256(""). */
 void hh_merkle_empty_root(struct hh_hash *out);
 
-/* MTH(D[lo:hi]) for lo <= hi <= (number of leaves the reader holds). */
+/*
+ * MTH(D[lo:hi]) for lo <= hi <= (number of leaves the reader holds), folded
+ * from the nodes of hh_merkle_range_nodes. Those suffice when lo == 0 and for
+ * every subtree [start, end) of tlog-witness sign-subtree (start a multiple of
+ * the power of two at or above end - start). A range whose own tree splits
+ * differently, such as [1, 4) = node(node(d1, d2), d3), would need up to one
+ * node per leaf and is refused with HH_ERR_INVALID.
+ */
 hh_status hh_merkle_range_hash(const struct hh_hash_reader *r, uint64_t lo, uint64_t hi,
                                struct hh_hash *out, struct hh_error *err) HH_MUST_CHECK;
 
@@ -77,7 +88,11 @@ hh_status hh_merkle_inclusion_proof(const struct hh_hash_reader *r, uint64_t ind
                                     uint64_t size, struct hh_hash proof[HH_MERKLE_MAX_PROOF],
                                     size_t *n, struct hh_error *err) HH_MUST_CHECK;
 
-/* The consistency proof from a tree of old_size to one of new_size (0 < old <= new). */
+/*
+ * The consistency proof from a tree of old_size to one of new_size
+ * (0 < old <= new; empty when old == new). HH_ERR_TOO_LARGE if it would
+ * need more than HH_MERKLE_MAX_PROOF hashes (only above 2^63 leaves).
+ */
 hh_status hh_merkle_consistency_proof(const struct hh_hash_reader *r, uint64_t old_size,
                                       uint64_t new_size,
                                       struct hh_hash proof[HH_MERKLE_MAX_PROOF], size_t *n,

@@ -15,6 +15,8 @@
 #include <henhouse/henhouse.h>
 #include <jansson.h>
 
+#include "files.h"
+
 enum { HH_EXIT_OK = 0, HH_EXIT_FAIL = 1, HH_EXIT_USAGE = 2 };
 
 struct hh_command {
@@ -26,6 +28,9 @@ struct hh_command {
 int hh_cmd_keygen(int argc, char **argv);
 int hh_cmd_note(int argc, char **argv);
 int hh_cmd_dsse(int argc, char **argv);
+int hh_cmd_init(int argc, char **argv);
+int hh_cmd_serve(int argc, char **argv);
+int hh_cmd_submit(int argc, char **argv);
 
 /* True when argv holds -h or --help. */
 int hh_cli_wants_help(int argc, char **argv);
@@ -38,27 +43,6 @@ int hh_cli_exit_code(hh_status rc);
 
 /* Prints "henhouse: <what>: <err->msg>" to stderr and returns hh_cli_exit_code. */
 int hh_cli_report(const char *what, const struct hh_error *err);
-
-/*
- * Reads all of a stream or file, at most max bytes, into a malloc'd buffer with
- * a NUL after the data. Returns HH_ERR_TOO_LARGE past max.
- */
-hh_status hh_cli_read_stream(FILE *f, size_t max, char **out, size_t *len, struct hh_error *err);
-hh_status hh_cli_read_file(const char *path, size_t max, char **out, size_t *len,
-                           struct hh_error *err);
-
-/* Loads a signer key file (refusing files readable by group or others). */
-hh_status hh_cli_load_signer(const char *path, struct hh_signer **out, struct hh_error *err);
-
-/* Loads a verifier key file. */
-hh_status hh_cli_load_verifier(const char *path, struct hh_verifier *out, struct hh_error *err);
-
-/*
- * Writes data to path, created new with the given mode (0600 for secrets);
- * refuses to overwrite. The data is fsynced before the file is closed.
- */
-hh_status hh_cli_write_new_file(const char *path, const void *data, size_t len, int mode,
-                                struct hh_error *err);
 
 /* Prints a JSON value on one line to stdout and releases it (NULL prints nothing). */
 void hh_cli_print_json(json_t *value);

@@ -50,9 +50,9 @@ static int dsse_sign(int argc, char **argv)
     if (type == NULL || optind >= argc || argc - optind > MAX_KEYS)
         return hh_cli_usage_error("dsse sign: need --type TYPE and 1 to %d KEYFILEs", MAX_KEYS);
     for (int i = optind; i < argc; i++)
-        if (hh_cli_load_signer(argv[i], &signers[n++], &err) != HH_OK)
+        if (hh_load_signer(argv[i], &signers[n++], &err) != HH_OK)
             goto out;
-    if (hh_cli_read_stream(stdin, HH_DSSE_MAX_BYTES, &payload, &len, &err) != HH_OK ||
+    if (hh_read_stream(stdin, HH_DSSE_MAX_BYTES, &payload, &len, &err) != HH_OK ||
         hh_dsse_sign(type, (const uint8_t *)payload, len, signers, n, &env, &err) != HH_OK ||
         hh_dsse_format(env, &json, &json_len, &err) != HH_OK ||
         hh_cli_write_stdout(json, json_len, &err) != HH_OK ||
@@ -143,9 +143,9 @@ static int dsse_verify(int argc, char **argv)
     if (code != HH_EXIT_OK)
         return code;
     for (int i = optind; i < argc; i++)
-        if (hh_cli_load_verifier(argv[i], &keys[nkeys++], &err) != HH_OK)
+        if (hh_load_verifier(argv[i], &keys[nkeys++], &err) != HH_OK)
             return hh_cli_report("dsse verify", &err);
-    if (hh_cli_read_stream(stdin, HH_DSSE_MAX_BYTES, &buf, &len, &err) != HH_OK ||
+    if (hh_read_stream(stdin, HH_DSSE_MAX_BYTES, &buf, &len, &err) != HH_OK ||
         hh_dsse_parse(buf, len, &env, &err) != HH_OK) {
         code = hh_cli_report("dsse verify", &err);
         goto out;

@@ -10,8 +10,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sodium.h>
-#include <unistd.h>
 
 static const char keygen_usage[] =
     "usage: henhouse keygen NAME [-o DIR] [--witness]\n\n"
@@ -25,40 +23,20 @@ static const char keygen_usage[] =
 static hh_status write_pair(const struct hh_signer *s, const char *dir, const char *name,
                             struct hh_error *err)
 {
-    char base[HH_KEY_NAME_MAX + 1], path[4096 + HH_KEY_NAME_MAX + 16], text[HH_KEY_TEXT_MAX];
+    char base[HH_KEY_NAME_MAX + 1], vkey[HH_KEY_TEXT_MAX];
     struct hh_verifier v;
-    hh_status rc;
 
     snprintf(base, sizeof(base), "%s", name);
     for (char *p = base; *p; p++)
         if (*p == '/')
             *p = '_';
-    if (strlen(dir) > 4096)
-        return hh_error_set(err, HH_ERR_INVALID, "directory name too long");
-    snprintf(path, sizeof(path), "%s/%s.vkey", dir, base);
-    if (access(path, F_OK) == 0)
-        return hh_error_set(err, HH_ERR_CONFLICT, "%s exists; refusing to overwrite", path);
-    snprintf(path, sizeof(path), "%s/%s.key", dir, base);
-    rc = hh_signer_format(s, text, sizeof(text));
-    if (rc == HH_OK) {
-        size_t n = strlen(text);
-        text[n] = '\n';
-        rc = hh_cli_write_new_file(path, text, n + 1, 0600, err);
-    }
-    sodium_memzero(text, sizeof(text));
+    hh_status rc = hh_write_key_pair(s, dir, base, err);
     if (rc != HH_OK)
         return rc;
     hh_signer_verifier(s, &v);
-    rc = hh_verifier_format(&v, text, sizeof(text));
-    if (rc != HH_OK)
-        return hh_error_set(err, rc, "cannot format the verifier key");
-    size_t n = strlen(text);
-    text[n] = '\n';
-    snprintf(path, sizeof(path), "%s/%s.vkey", dir, base);
-    rc = hh_cli_write_new_file(path, text, n + 1, 0644, err);
-    if (rc == HH_OK)
-        printf("%.*s", (int)(n + 1), text);
-    return rc;
+    if (hh_verifier_format(&v, vkey, sizeof(vkey)) == HH_OK)
+        printf("%s\n", vkey);
+    return HH_OK;
 }
 
 int hh_cmd_keygen(int argc, char **argv)

@@ -36,8 +36,8 @@ static int note_sign(int argc, char **argv)
 
     if (argc != 2)
         return hh_cli_usage_error("note sign: expected one KEYFILE");
-    if (hh_cli_load_signer(argv[1], &s, &err) != HH_OK ||
-        hh_cli_read_stream(stdin, HH_NOTE_MAX_BYTES, &text, &len, &err) != HH_OK ||
+    if (hh_load_signer(argv[1], &s, &err) != HH_OK ||
+        hh_read_stream(stdin, HH_NOTE_MAX_BYTES, &text, &len, &err) != HH_OK ||
         hh_note_sign(s, text, len, &note, &note_len, &err) != HH_OK ||
         hh_cli_write_stdout(note, note_len, &err) != HH_OK)
         code = hh_cli_report("note sign", &err);
@@ -89,9 +89,9 @@ static int note_verify(int argc, char **argv)
     if (argc - first < 1 || argc - first > MAX_KEYS)
         return hh_cli_usage_error("note verify: expected 1 to %d VKEYFILEs", MAX_KEYS);
     for (int i = first; i < argc; i++)
-        if (hh_cli_load_verifier(argv[i], &keys[nkeys++], &err) != HH_OK)
+        if (hh_load_verifier(argv[i], &keys[nkeys++], &err) != HH_OK)
             return hh_cli_report("note verify", &err);
-    if (hh_cli_read_stream(stdin, HH_NOTE_MAX_BYTES, &buf, &len, &err) != HH_OK ||
+    if (hh_read_stream(stdin, HH_NOTE_MAX_BYTES, &buf, &len, &err) != HH_OK ||
         hh_note_parse(buf, len, &note, &err) != HH_OK ||
         hh_note_verify(note, keys, nkeys, verified, MAX_KEYS, &nverified, &err) != HH_OK) {
         if (json && err.code == HH_ERR_VERIFY)

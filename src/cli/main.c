@@ -10,6 +10,9 @@ static const struct hh_command commands[] = {
     {"keygen", "generate a signer key pair (NAME.key, NAME.vkey)", hh_cmd_keygen},
     {"note", "sign or verify a C2SP signed note", hh_cmd_note},
     {"dsse", "sign or verify a DSSE envelope", hh_cmd_dsse},
+    {"init", "create a node directory (keys, config, database)", hh_cmd_init},
+    {"serve", "run a node: serve its log over HTTP", hh_cmd_serve},
+    {"submit", "sign a statement and submit it to a node", hh_cmd_submit},
 };
 
 static void usage(FILE *f)

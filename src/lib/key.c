@@ -18,9 +18,9 @@
 
 #include "utf8.h"
 
-#define KEY_RAW_LEN 33   /* type byte and 32-byte seed or public key */
-#define KEY_B64_LEN 44   /* base64 of KEY_RAW_LEN bytes */
-#define SIGNER_PREFIX "PRIVATE+KEY+"
+#define KEY_RAW_LEN       33 /* type byte and 32-byte seed or public key */
+#define KEY_B64_LEN       44 /* base64 of KEY_RAW_LEN bytes */
+#define SIGNER_PREFIX     "PRIVATE+KEY+"
 #define SIGNER_PREFIX_LEN 12
 
 struct hh_signer {
@@ -199,8 +199,7 @@ struct key_fields {
     size_t name_len, id_len, b64_len;
 };
 
-static hh_status split_fields(const char *s, size_t len, struct key_fields *f,
-                              struct hh_error *err)
+static hh_status split_fields(const char *s, size_t len, struct key_fields *f, struct hh_error *err)
 {
     size_t a = find_plus(s, len), b;
 
@@ -381,7 +380,8 @@ hh_status hh_verifier_format(const struct hh_verifier *v, char *out, size_t cap)
     uint8_t raw[KEY_RAW_LEN];
     size_t name_len = strnlen(v->name, sizeof(v->name));
 
-    if (!hh_key_name_valid(v->name, name_len) || !key_type_valid(v->type)) {
+    if (!hh_key_name_valid(v->name, name_len) || !key_type_valid(v->type) ||
+        hh_key_id(v->name, name_len, v->type, v->public_key) != v->key_id) {
         if (cap > 0)
             out[0] = '\0';
         return HH_ERR_INVALID;

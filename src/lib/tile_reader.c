@@ -92,8 +92,8 @@ static hh_status fetch_tile(struct hh_tile_reader *tr, const struct hh_tile *t,
 }
 
 /* The hashes of tile t, from the cache or fetched. */
-static hh_status get_tile(struct hh_tile_reader *tr, const struct hh_tile *t,
-                          const uint8_t **data, struct hh_error *err)
+static hh_status get_tile(struct hh_tile_reader *tr, const struct hh_tile *t, const uint8_t **data,
+                          struct hh_error *err)
 {
     for (size_t i = 0; i < TILE_CACHE; i++) {
         if (tr->cache[i].valid && same_tile(&tr->cache[i].tile, t)) {
@@ -131,10 +131,9 @@ static hh_status node_hash(struct hh_tile_reader *tr, const struct hh_node_id *i
     hh_status rc;
 
     if (hh_tile_for_node(id->level, id->index, tr->size, &t, &pos) != HH_OK)
-        return hh_error_set(err, HH_ERR_NOT_FOUND,
-                            "node (%u, %llu) is not complete in a tree of size %llu",
-                            (unsigned)id->level, (unsigned long long)id->index,
-                            (unsigned long long)tr->size);
+        return hh_error_set(
+            err, HH_ERR_NOT_FOUND, "node (%u, %llu) is not complete in a tree of size %llu",
+            (unsigned)id->level, (unsigned long long)id->index, (unsigned long long)tr->size);
     rc = get_tile(tr, &t, &data, err);
     if (rc != HH_OK)
         return rc;

@@ -15,7 +15,7 @@
 #include <string.h>
 
 #define GROUP_DIGITS 3
-#define MAX_GROUPS 7 /* 2^64 - 1 has 20 decimal digits */
+#define MAX_GROUPS   7 /* 2^64 - 1 has 20 decimal digits */
 
 /* Writes the index as "x001/x234/067" at out; returns the length or 0 if cap is too small. */
 static size_t format_index(uint64_t index, char *out, size_t cap)
@@ -43,36 +43,36 @@ static bool tile_valid(const struct hh_tile *t)
     return t->entries ? t->level == 0 : t->level <= HH_TILE_MAX_LEVEL;
 }
 
+/* Advances *used past w bytes just written by snprintf; false when they did not fit. */
+static bool wrote(int w, size_t cap, size_t *used)
+{
+    if (w < 0 || (size_t)w >= cap - *used)
+        return false;
+    *used += (size_t)w;
+    return true;
+}
+
 hh_status hh_tile_path(const struct hh_tile *t, char *out, size_t cap)
 {
-    size_t used, n;
-    int w;
+    size_t used = 0, n;
+    bool ok;
 
     if (cap > 0)
         out[0] = '\0';
     if (!tile_valid(t))
         return HH_ERR_INVALID;
     if (t->entries)
-        w = snprintf(out, cap, "tile/entries/");
+        ok = wrote(snprintf(out, cap, "tile/entries/"), cap, &used);
     else
-        w = snprintf(out, cap, "tile/%u/", (unsigned)t->level);
-    if (w < 0 || (size_t)w >= cap)
-        goto too_large;
-    used = (size_t)w;
-    n = format_index(t->index, out + used, cap - used);
-    if (n == 0)
-        goto too_large;
+        ok = wrote(snprintf(out, cap, "tile/%u/", (unsigned)t->level), cap, &used);
+    n = ok ? format_index(t->index, out + used, cap - used) : 0;
+    ok = n > 0;
     used += n;
-    if (t->width < HH_TILE_WIDTH) {
-        w = snprintf(out + used, cap - used, ".p/%u", (unsigned)t->width);
-        if (w < 0 || (size_t)w >= cap - used)
-            goto too_large;
-    }
-    return HH_OK;
-too_large:
-    if (cap > 0)
+    if (ok && t->width < HH_TILE_WIDTH)
+        ok = wrote(snprintf(out + used, cap - used, ".p/%u", (unsigned)t->width), cap, &used);
+    if (!ok && cap > 0)
         out[0] = '\0';
-    return HH_ERR_TOO_LARGE;
+    return ok ? HH_OK : HH_ERR_TOO_LARGE;
 }
 
 static bool is_digits(const char *s, size_t n)
@@ -178,8 +178,7 @@ static hh_status check_canonical(const char *path, size_t len, const struct hh_t
     if (hh_tile_path(t, canon, sizeof(canon)) != HH_OK)
         return hh_error_set(err, HH_ERR_INTERNAL, "cannot format a parsed tile path");
     if (strlen(canon) != len || memcmp(canon, path, len) != 0)
-        return hh_error_set(err, HH_ERR_INVALID, "tile path is not canonical (expected %s)",
-                            canon);
+        return hh_error_set(err, HH_ERR_INVALID, "tile path is not canonical (expected %s)", canon);
     return HH_OK;
 }
 
@@ -258,8 +257,8 @@ hh_status hh_tile_for_node(uint8_t level, uint64_t index, uint64_t size, struct 
     return HH_OK;
 }
 
-hh_status hh_tile_read_hashes(const struct hh_hash_reader *r, const struct hh_tile *t,
-                              uint8_t *out, size_t cap, struct hh_error *err)
+hh_status hh_tile_read_hashes(const struct hh_hash_reader *r, const struct hh_tile *t, uint8_t *out,
+                              size_t cap, struct hh_error *err)
 {
     struct hh_node_id ids[HH_TILE_WIDTH];
     struct hh_hash hashes[HH_TILE_WIDTH];
@@ -270,8 +269,7 @@ hh_status hh_tile_read_hashes(const struct hh_hash_reader *r, const struct hh_ti
     if (!tile_valid(t) || t->entries || t->level >= 64 / HH_TILE_HEIGHT ||
         t->index > (UINT64_MAX >> HH_TILE_HEIGHT))
         return hh_error_set(err, HH_ERR_INVALID, "no hash tile at level %u index %llu width %u",
-                            (unsigned)t->level, (unsigned long long)t->index,
-                            (unsigned)t->width);
+                            (unsigned)t->level, (unsigned long long)t->index, (unsigned)t->width);
     if (cap < (size_t)t->width * HH_HASH_LEN)
         return hh_error_set(err, HH_ERR_TOO_LARGE, "tile of width %u needs %zu bytes, have %zu",
                             (unsigned)t->width, (size_t)t->width * HH_HASH_LEN, cap);
@@ -300,28 +298,27 @@ hh_status hh_tiles_for_nodes(const struct hh_node_id *ids, size_t nids, uint64_t
     struct hh_tile t;
     uint16_t pos;
     size_t k;
-    hh_status rc;
+    hh_status rc = HH_OK;
 
     *n = 0;
-    for (size_t i = 0; i < nids; i++) {
+    for (size_t i = 0; i < nids && rc == HH_OK; i++) {
         rc = hh_tile_for_node(ids[i].level, ids[i].index, size, &t, &pos);
         if (rc != HH_OK)
-            goto fail;
+            break;
         for (k = 0; k < *n && !same_tile(&out[k], &t); k++)
             ;
         if (k < *n)
             continue;
-        if (*n == max) {
+        if (*n == max)
             rc = HH_ERR_TOO_LARGE;
-            goto fail;
-        }
-        out[(*n)++] = t;
+        else
+            out[(*n)++] = t;
     }
-    return HH_OK;
-fail:
-    if (*n > 0)
-        memset(out, 0, *n * sizeof(*out));
-    *n = 0;
+    if (rc != HH_OK) {
+        if (*n > 0)
+            memset(out, 0, *n * sizeof(*out));
+        *n = 0;
+    }
     return rc;
 }
 

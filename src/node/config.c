@@ -1,0 +1,283 @@
+/*
+ * config.c - parsing and writing henhouse.conf. Single-valued keys may appear
+ * once; "signer" may repeat up to HH_CONFIG_MAX_SIGNERS times. Required:
+ * party, origin, log-key, witness-key, and at least one signer.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define LINE_MAX_BYTES 2048
+
+enum kind { K_STR, K_U32, K_LISTEN, K_SIGNER };
+
+struct key {
+    const char *name;
+    enum kind kind;
+    size_t offset; /* into struct hh_config */
+    size_t size;   /* K_STR: buffer size */
+    uint32_t min, max;
+};
+
+#define STR(n, f) {n, K_STR, offsetof(struct hh_config, f), sizeof(((struct hh_config *)0)->f), 0, 0}
+#define U32(n, f, lo, hi) {n, K_U32, offsetof(struct hh_config, f), 0, lo, hi}
+
+static const struct key keys[] = {
+    STR("party", party),
+    STR("origin", origin),
+    {"listen", K_LISTEN, 0, 0, 0, 0},
+    STR("log-key", log_key),
+    STR("witness-key", witness_key),
+    STR("database", database),
+    {"signer", K_SIGNER, 0, 0, 0, 0},
+    U32("batch-interval-ms", batch_interval_ms, 1, 60000),
+    U32("batch-max", batch_max, 1, HH_CONFIG_BATCH_LIMIT),
+    U32("max-body-bytes", max_body_bytes, 1024, 16 * 1024 * 1024),
+    U32("max-connections", max_connections, 1, 65536),
+    U32("request-timeout-s", request_timeout_s, 1, 3600),
+    U32("threads", threads, 1, 256),
+    U32("queue-max", queue_max, 1, 1u << 24),
+};
+#define NKEYS (sizeof(keys) / sizeof(keys[0]))
+
+void hh_config_defaults(struct hh_config *c)
+{
+    memset(c, 0, sizeof(*c));
+    snprintf(c->listen_host, sizeof(c->listen_host), "127.0.0.1");
+    c->listen_port = 8420;
+    snprintf(c->database, sizeof(c->database), "log.db");
+    c->batch_interval_ms = 500;
+    c->batch_max = 8192;
+    c->max_body_bytes = 65536;
+    c->max_connections = 1024;
+    c->request_timeout_s = 30;
+    c->threads = 4;
+    c->queue_max = 65536;
+}
+
+hh_status hh_config_parse_listen(const char *s, char *host, size_t host_cap, uint16_t *port,
+                                 struct hh_error *err)
+{
+    const char *colon = strrchr(s, ':');
+    uint64_t p = 0;
+    size_t hlen;
+
+    *port = 0;
+    if (colon == NULL)
+        return hh_error_set(err, HH_ERR_INVALID, "listen must be HOST:PORT, got '%s'", s);
+    hlen = (size_t)(colon - s);
+    if (hlen >= 2 && s[0] == '[' && s[hlen - 1] == ']') {
+        s++;
+        hlen -= 2;
+    }
+    if (hlen == 0 || hlen >= host_cap)
+        return hh_error_set(err, HH_ERR_INVALID, "listen host is empty or too long");
+    if (hh_parse_u64(colon + 1, strlen(colon + 1), &p, NULL) != HH_OK || p > 65535)
+        return hh_error_set(err, HH_ERR_INVALID, "listen port must be 0..65535");
+    memcpy(host, s, hlen);
+    host[hlen] = '\0';
+    *port = (uint16_t)p;
+    return HH_OK;
+}
+
+static hh_status set_value(const struct key *k, const char *v, struct hh_config *c, int *seen,
+                           struct hh_error *err)
+{
+    char *base = (char *)c;
+    uint64_t n = 0;
+    size_t len = strlen(v);
+
+    if (k->kind != K_SIGNER && *seen)
+        return hh_error_set(err, HH_ERR_INVALID, "'%s' given twice", k->name);
+    *seen = 1;
+    switch (k->kind) {
+    case K_STR:
+        if (len == 0 || len >= k->size)
+            return hh_error_set(err, HH_ERR_INVALID, "'%s' is empty or longer than %zu bytes",
+                                k->name, k->size - 1);
+        memcpy(base + k->offset, v, len + 1);
+        return HH_OK;
+    case K_U32:
+        if (hh_parse_u64(v, len, &n, NULL) != HH_OK || n < k->min || n > k->max)
+            return hh_error_set(err, HH_ERR_INVALID, "'%s' must be a number from %u to %u",
+                                k->name, k->min, k->max);
+        *(uint32_t *)(void *)(base + k->offset) = (uint32_t)n;
+        return HH_OK;
+    case K_LISTEN:
+        return hh_config_parse_listen(v, c->listen_host, sizeof(c->listen_host), &c->listen_port,
+                                      err);
+    case K_SIGNER:
+        if (c->nsigners == HH_CONFIG_MAX_SIGNERS)
+            return hh_error_set(err, HH_ERR_TOO_LARGE, "more than %d signers",
+                                HH_CONFIG_MAX_SIGNERS);
+        if (len == 0 || len >= HH_CONFIG_PATH_MAX)
+            return hh_error_set(err, HH_ERR_INVALID, "signer path empty or too long");
+        memcpy(c->signers[c->nsigners++], v, len + 1);
+        return HH_OK;
+    }
+    return HH_ERR_INTERNAL;
+}
+
+/* Splits one line (no newline) into key and value, trimming blanks and comments. */
+static hh_status parse_line(char *line, struct hh_config *c, int seen[NKEYS],
+                            struct hh_error *err)
+{
+    char *hash = strchr(line, '#');
+    char *key = line, *value, *end;
+
+    if (hash != NULL)
+        *hash = '\0';
+    while (*key == ' ' || *key == '\t')
+        key++;
+    end = key + strlen(key);
+    while (end > key && (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\r'))
+        *--end = '\0';
+    if (*key == '\0')
+        return HH_OK;
+    value = key + strcspn(key, " \t");
+    if (*value != '\0')
+        *value++ = '\0';
+    while (*value == ' ' || *value == '\t')
+        value++;
+    for (size_t i = 0; i < NKEYS; i++)
+        if (strcmp(key, keys[i].name) == 0)
+            return set_value(&keys[i], value, c, &seen[i], err);
+    return hh_error_set(err, HH_ERR_INVALID, "unknown key '%.64s'", key);
+}
+
+static hh_status check_required(const struct hh_config *c, struct hh_error *err)
+{
+    if (c->party[0] == '\0')
+        return hh_error_set(err, HH_ERR_INVALID, "missing 'party'");
+    if (c->origin[0] == '\0')
+        return hh_error_set(err, HH_ERR_INVALID, "missing 'origin'");
+    if (c->log_key[0] == '\0')
+        return hh_error_set(err, HH_ERR_INVALID, "missing 'log-key'");
+    if (c->witness_key[0] == '\0')
+        return hh_error_set(err, HH_ERR_INVALID, "missing 'witness-key'");
+    if (c->nsigners == 0)
+        return hh_error_set(err, HH_ERR_INVALID, "no 'signer' is authorised");
+    return HH_OK;
+}
+
+hh_status hh_config_parse(const char *text, size_t len, struct hh_config *out,
+                          struct hh_error *err)
+{
+    int seen[NKEYS] = {0};
+    char line[LINE_MAX_BYTES];
+    size_t lineno = 0, pos = 0;
+    hh_status rc = HH_OK;
+
+    hh_config_defaults(out);
+    if (len > HH_CONFIG_MAX_BYTES)
+        return hh_error_set(err, HH_ERR_TOO_LARGE, "config over %d bytes", HH_CONFIG_MAX_BYTES);
+    while (pos < len && rc == HH_OK) {
+        const char *nl = memchr(text + pos, '\n', len - pos);
+        size_t n = nl ? (size_t)(nl - (text + pos)) : len - pos;
+        lineno++;
+        if (n >= sizeof(line) || memchr(text + pos, '\0', n) != NULL)
+            rc = hh_error_set(err, HH_ERR_INVALID, "line too long or contains NUL");
+        else {
+            memcpy(line, text + pos, n);
+            line[n] = '\0';
+            rc = parse_line(line, out, seen, err);
+        }
+        pos += n + 1;
+    }
+    if (rc != HH_OK) {
+        hh_error_prefix(err, rc, "%s:%zu", HH_CONFIG_FILE, lineno);
+    } else if ((rc = check_required(out, err)) != HH_OK) {
+        hh_error_prefix(err, rc, "%s", HH_CONFIG_FILE);
+    }
+    if (rc != HH_OK)
+        hh_config_defaults(out);
+    return rc;
+}
+
+hh_status hh_config_load(const char *dir, struct hh_config *out, struct hh_error *err)
+{
+    char path[HH_CONFIG_PATH_MAX + 32];
+    char *buf = NULL;
+    FILE *f;
+    size_t n;
+    hh_status rc;
+
+    hh_config_defaults(out);
+    snprintf(path, sizeof(path), "%s/%s", dir, HH_CONFIG_FILE);
+    f = fopen(path, "rb");
+    if (f == NULL)
+        return hh_error_set(err, HH_ERR_IO, "%s: %s", path, strerror(errno));
+    buf = malloc(HH_CONFIG_MAX_BYTES + 1);
+    if (buf == NULL) {
+        fclose(f);
+        return hh_error_set(err, HH_ERR_NOMEM, "out of memory");
+    }
+    n = fread(buf, 1, HH_CONFIG_MAX_BYTES + 1, f);
+    fclose(f);
+    rc = hh_config_parse(buf, n, out, err);
+    free(buf);
+    return rc;
+}
+
+static int append(char **buf, size_t *len, size_t *cap, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static int append(char **buf, size_t *len, size_t *cap, const char *fmt, ...)
+{
+    va_list ap;
+    int n;
+
+    for (;;) {
+        va_start(ap, fmt);
+        n = vsnprintf(*buf + *len, *cap - *len, fmt, ap);
+        va_end(ap);
+        if (n < 0)
+            return -1;
+        if ((size_t)n < *cap - *len)
+            break;
+        char *bigger = realloc(*buf, *cap * 2);
+        if (bigger == NULL)
+            return -1;
+        *buf = bigger;
+        *cap *= 2;
+    }
+    *len += (size_t)n;
+    return 0;
+}
+
+hh_status hh_config_format(const struct hh_config *c, char **out, struct hh_error *err)
+{
+    size_t len = 0, cap = 4096;
+    char *buf = malloc(cap);
+    int bad = buf == NULL;
+
+    *out = NULL;
+    bad = bad || append(&buf, &len, &cap,
+                        "# henhouse node configuration. See docs/config.md for every key.\n"
+                        "# Paths are relative to this directory.\n\n"
+                        "party %s\norigin %s\nlisten %s:%u\n\n"
+                        "# The log's checkpoint key and this node's witness (cosigning) key.\n"
+                        "log-key %s\nwitness-key %s\ndatabase %s\n\n"
+                        "# Signer keys whose statements this log accepts (repeatable).\n",
+                        c->party, c->origin, c->listen_host, c->listen_port, c->log_key,
+                        c->witness_key, c->database);
+    for (size_t i = 0; i < c->nsigners && !bad; i++)
+        bad = append(&buf, &len, &cap, "signer %s\n", c->signers[i]);
+    bad = bad || append(&buf, &len, &cap,
+                        "\n# Sequencing: a batch is committed every interval or when full.\n"
+                        "batch-interval-ms %u\nbatch-max %u\nqueue-max %u\n\n"
+                        "# HTTP limits.\nmax-body-bytes %u\nmax-connections %u\n"
+                        "request-timeout-s %u\nthreads %u\n",
+                        c->batch_interval_ms, c->batch_max, c->queue_max, c->max_body_bytes,
+                        c->max_connections, c->request_timeout_s, c->threads);
+    if (bad) {
+        free(buf);
+        return hh_error_set(err, HH_ERR_NOMEM, "out of memory");
+    }
+    *out = buf;
+    return HH_OK;
+}

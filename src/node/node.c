@@ -1,0 +1,210 @@
+/*
+ * node.c - creating and opening a node directory.
+ */
+#include "node.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "files.h"
+
+hh_status hh_node_path(const char *dir, const char *rel, char *out, size_t cap,
+                       struct hh_error *err)
+{
+    int n = rel[0] == '/' ? snprintf(out, cap, "%s", rel) : snprintf(out, cap, "%s/%s", dir, rel);
+    if (n < 0 || (size_t)n >= cap)
+        return hh_error_set(err, HH_ERR_TOO_LARGE, "path too long: %s/%s", dir, rel);
+    return HH_OK;
+}
+
+static int party_valid(const char *p)
+{
+    size_t n = strlen(p);
+    if (n == 0 || n > HH_PARTY_MAX)
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if (!((p[i] >= 'a' && p[i] <= 'z') || (p[i] >= '0' && p[i] <= '9') || p[i] == '-' ||
+              p[i] == '_'))
+            return 0;
+    return 1;
+}
+
+/* Creates dir, or accepts it when it exists and is empty. */
+static hh_status make_empty_dir(const char *dir, struct hh_error *err)
+{
+    DIR *d;
+    struct dirent *e;
+
+    if (mkdir(dir, 0700) == 0)
+        return HH_OK;
+    if (errno != EEXIST)
+        return hh_error_set(err, HH_ERR_IO, "%s: %s", dir, strerror(errno));
+    d = opendir(dir);
+    if (d == NULL)
+        return hh_error_set(err, HH_ERR_IO, "%s: %s", dir, strerror(errno));
+    while ((e = readdir(d)) != NULL) {
+        if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0) {
+            closedir(d);
+            return hh_error_set(err, HH_ERR_CONFLICT,
+                                "%s is not empty; refusing to overwrite an existing node", dir);
+        }
+    }
+    closedir(d);
+    return HH_OK;
+}
+
+static hh_status new_key(const char *dir, const char *base, const char *name, uint8_t type,
+                         struct hh_error *err)
+{
+    struct hh_signer *s = NULL;
+    hh_status rc = hh_signer_generate(name, type, &s, err);
+    if (rc == HH_OK)
+        rc = hh_write_key_pair(s, dir, base, err);
+    hh_signer_free(s);
+    return rc;
+}
+
+static hh_status write_config(const char *dir, const char *party, const char *origin,
+                              struct hh_error *err)
+{
+    struct hh_config c;
+    char path[HH_CONFIG_PATH_MAX + 32];
+    char *text = NULL;
+    hh_status rc;
+
+    hh_config_defaults(&c);
+    snprintf(c.party, sizeof(c.party), "%s", party);
+    snprintf(c.origin, sizeof(c.origin), "%s", origin);
+    snprintf(c.log_key, sizeof(c.log_key), "log.key");
+    snprintf(c.witness_key, sizeof(c.witness_key), "witness.key");
+    snprintf(c.signers[0], sizeof(c.signers[0]), "operator.vkey");
+    c.nsigners = 1;
+    rc = hh_config_format(&c, &text, err);
+    if (rc == HH_OK)
+        rc = hh_node_path(dir, HH_CONFIG_FILE, path, sizeof(path), err);
+    if (rc == HH_OK)
+        rc = hh_write_new_file(path, text, strlen(text), 0644, err);
+    free(text);
+    return rc;
+}
+
+hh_status hh_node_init(const char *dir, const char *party, const char *origin,
+                       struct hh_error *err)
+{
+    char name[HH_KEY_NAME_MAX + 1];
+    struct hh_node *n = NULL;
+    hh_status rc;
+
+    if (!party_valid(party))
+        return hh_error_set(err, HH_ERR_INVALID,
+                            "party must be 1-%d characters of a-z, 0-9, '-' and '_'", HH_PARTY_MAX);
+    if (strlen(origin) > HH_ORIGIN_MAX - 9 || !hh_key_name_valid(origin, strlen(origin)))
+        return hh_error_set(err, HH_ERR_INVALID,
+                            "origin must be a key name (no spaces or '+', at most %d bytes)",
+                            HH_ORIGIN_MAX - 9);
+    rc = make_empty_dir(dir, err);
+    if (rc != HH_OK)
+        return rc;
+    rc = new_key(dir, "log", origin, HH_KEY_ED25519, err);
+    snprintf(name, sizeof(name), "%s/witness", origin);
+    if (rc == HH_OK)
+        rc = new_key(dir, "witness", name, HH_KEY_COSIGNATURE, err);
+    snprintf(name, sizeof(name), "%s/operator", origin);
+    if (rc == HH_OK)
+        rc = new_key(dir, "operator", name, HH_KEY_ED25519, err);
+    if (rc == HH_OK)
+        rc = write_config(dir, party, origin, err);
+    if (rc == HH_OK)
+        rc = hh_node_open(dir, &n, err);
+    if (rc == HH_OK)
+        rc = hh_node_start_sequencer(n, err); /* signs the first, empty checkpoint */
+    hh_node_close(n);
+    return rc;
+}
+
+static hh_status load_keys(struct hh_node *n, struct hh_error *err)
+{
+    char path[HH_CONFIG_PATH_MAX * 2];
+    const struct hh_config *c = &n->config;
+    hh_status rc = hh_node_path(n->dir, c->log_key, path, sizeof(path), err);
+
+    if (rc == HH_OK)
+        rc = hh_load_signer(path, &n->log_key, err);
+    if (rc == HH_OK)
+        rc = hh_node_path(n->dir, c->witness_key, path, sizeof(path), err);
+    if (rc == HH_OK)
+        rc = hh_load_signer(path, &n->witness_key, err);
+    if (rc != HH_OK)
+        return rc;
+    hh_signer_verifier(n->log_key, &n->log_vkey);
+    hh_signer_verifier(n->witness_key, &n->witness_vkey);
+    if (n->log_vkey.type != HH_KEY_ED25519 || strcmp(n->log_vkey.name, c->origin) != 0)
+        return hh_error_set(err, HH_ERR_INVALID,
+                            "the log key must be an Ed25519 key named after the origin '%s'",
+                            c->origin);
+    if (n->witness_vkey.type != HH_KEY_COSIGNATURE)
+        return hh_error_set(err, HH_ERR_INVALID, "the witness key must be a cosignature key");
+    for (size_t i = 0; i < c->nsigners && rc == HH_OK; i++) {
+        rc = hh_node_path(n->dir, c->signers[i], path, sizeof(path), err);
+        if (rc == HH_OK)
+            rc = hh_load_verifier(path, &n->signers[i], err);
+        if (rc == HH_OK && n->signers[i].type != HH_KEY_ED25519)
+            rc = hh_error_set(err, HH_ERR_INVALID, "%s: a signer must be an Ed25519 key", path);
+        n->nsigners = i + 1;
+    }
+    return rc;
+}
+
+hh_status hh_node_open(const char *dir, struct hh_node **out, struct hh_error *err)
+{
+    char path[HH_CONFIG_PATH_MAX * 2];
+    struct hh_node *n;
+    hh_status rc;
+
+    *out = NULL;
+    if (strlen(dir) >= sizeof(n->dir))
+        return hh_error_set(err, HH_ERR_TOO_LARGE, "node directory path too long");
+    n = calloc(1, sizeof(*n));
+    if (n == NULL)
+        return hh_error_set(err, HH_ERR_NOMEM, "out of memory");
+    memcpy(n->dir, dir, strlen(dir) + 1);
+    rc = hh_config_load(dir, &n->config, err);
+    if (rc == HH_OK)
+        rc = load_keys(n, err);
+    if (rc == HH_OK)
+        rc = hh_node_path(dir, n->config.database, path, sizeof(path), err);
+    if (rc == HH_OK)
+        rc = hh_store_open_sqlite(path, &n->store, err);
+    if (rc != HH_OK) {
+        hh_node_close(n);
+        return rc;
+    }
+    *out = n;
+    return HH_OK;
+}
+
+hh_status hh_node_start_sequencer(struct hh_node *n, struct hh_error *err)
+{
+    struct hh_sequencer_config sc = {
+        .origin = n->config.origin,
+        .log_key = n->log_key,
+        .interval_ms = n->config.batch_interval_ms,
+        .batch_max = n->config.batch_max,
+        .queue_max = n->config.queue_max,
+    };
+    return hh_sequencer_start(n->store, &sc, &n->sequencer, err);
+}
+
+void hh_node_close(struct hh_node *n)
+{
+    if (n == NULL)
+        return;
+    hh_sequencer_stop(n->sequencer);
+    hh_store_close(n->store);
+    hh_signer_free(n->log_key);
+    hh_signer_free(n->witness_key);
+    free(n);
+}
