@@ -50,10 +50,11 @@ hh_status hh_note_parse(const char *buf, size_t len, struct hh_note **out,
 void hh_note_free(struct hh_note *n);
 
 /*
- * Verifies n against keys[0..nkeys). On HH_OK at least one key verified and
- * out[0..*nout) lists each verified signature (out_cap entries at most; more
- * are verified but not listed). HH_ERR_VERIFY when none is known or a known
- * signature fails.
+ * Verifies n against keys[0..nkeys). Every signature by a known key is
+ * checked. On HH_OK at least one key verified and out[0..*nout) lists each
+ * key that verified once, however many lines it signed (out_cap entries at
+ * most; more are verified but not listed). HH_ERR_VERIFY when none is known
+ * or a known signature fails.
  */
 hh_status hh_note_verify(const struct hh_note *n, const struct hh_verifier *keys, size_t nkeys,
                          struct hh_note_verified *out, size_t out_cap, size_t *nout,
@@ -70,6 +71,7 @@ hh_status hh_note_sign_line(const struct hh_signer *s, const char *text, size_t 
 
 /*
  * Signs text[0..len) as a whole note: text, blank line, one signature line.
+ * Only for Ed25519 (0x01) signers; cosignatures use hh_note_sign_line.
  * *out is malloc'd, NUL-terminated, freed by the caller with free().
  */
 hh_status hh_note_sign(const struct hh_signer *s, const char *text, size_t len, char **out,

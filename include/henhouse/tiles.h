@@ -64,9 +64,11 @@ hh_status hh_tile_read_hashes(const struct hh_hash_reader *r, const struct hh_ti
 
 /*
  * A hash reader over tiles: node hashes come from the tile contents returned
- * by fetch, which must fill out[0..width*32) of the tile named (a full tile
- * may be returned for a partial request; then *got = 256). The reader caches
- * a few tiles and checks every tile's length.
+ * by fetch, which writes the tile's hashes into out (HH_TILE_BYTES bytes) and
+ * sets *got to the NUMBER OF HASHES written: the width asked for, or 256 when
+ * it returns the full tile for a partial request. Any other count is refused.
+ * The reader caches a few tiles; it does not authenticate them, so callers
+ * must check results against a signed root.
  */
 typedef hh_status (*hh_tile_fetch_fn)(void *ctx, const struct hh_tile *t, uint8_t *out,
                                       size_t *got, struct hh_error *err);

@@ -31,6 +31,7 @@ int hh_cmd_dsse(int argc, char **argv);
 int hh_cmd_init(int argc, char **argv);
 int hh_cmd_serve(int argc, char **argv);
 int hh_cmd_submit(int argc, char **argv);
+int hh_cmd_verify(int argc, char **argv);
 
 /* True when argv holds -h or --help. */
 int hh_cli_wants_help(int argc, char **argv);

@@ -13,6 +13,7 @@ static const struct hh_command commands[] = {
     {"init", "create a node directory (keys, config, database)", hh_cmd_init},
     {"serve", "run a node: serve its log over HTTP", hh_cmd_serve},
     {"submit", "sign a statement and submit it to a node", hh_cmd_submit},
+    {"verify", "verify a whole log through its tiles (URL or node DIR)", hh_cmd_verify},
 };
 
 static void usage(FILE *f)

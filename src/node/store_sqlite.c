@@ -7,15 +7,19 @@
  * checkpoints, blobs); a pool of SQ_READERS reader connections, handed out
  * under a mutex and condition variable, serves reads concurrently with it
  * (WAL gives each read statement a consistent snapshot). Each connection
- * prepares its statements once, on first use, and keeps them.
+ * prepares its statements once, on first use, and keeps them. Checkpoints
+ * (copying the WAL into the database file) run on a background thread with
+ * its own connection, woken by commits once the WAL holds
+ * SQ_CHECKPOINT_FRAMES frames, so appends do not wait for them.
  *
  * The schema is versioned with PRAGMA user_version and brought up to date
  * on open by the steps in migrations[]; a database newer than this code is
  * refused. Appends and checkpoints run in BEGIN IMMEDIATE transactions and
  * check the store's rules (next index, unique ids, checkpoint order) inside
  * them, so a failed call writes nothing. Callbacks of read_entries and
- * each_checkpoint run while a reader connection is held: they must not call
- * back into the store from several threads at once, or the pool can run dry.
+ * each_checkpoint run while a reader connection is held: a callback that
+ * reads the store takes a second one, and SQ_READERS threads doing so at
+ * once would wait for each other forever, so callbacks should not read it.
  */
 #include "store_impl.h"
 
@@ -29,9 +33,22 @@
 #include <string.h>
 #include <time.h>
 
-#define SQ_READERS      4
-#define SQ_BUSY_MS      10000
-#define SQ_WRITER_CACHE "PRAGMA cache_size=-65536" /* KiB: a large batch stays in memory */
+#define SQ_READERS 4
+#define SQ_BUSY_MS 10000
+/* WAL frames after a commit that wake the checkpointer (4 MiB of 16 KiB pages). */
+#define SQ_CHECKPOINT_FRAMES 256
+
+/*
+ * Per-connection options. page_size applies only to a new database (16 KiB
+ * pages hold a tile of hashes and cut the per-frame work of a commit); the
+ * writer's cache holds a 10,000-entry batch, so it is written once, at commit;
+ * a WAL file that grew past 64 MiB is truncated when it restarts.
+ */
+#define SQ_WRITER_PRAGMAS                                                                          \
+    "PRAGMA page_size=16384; PRAGMA synchronous=FULL; PRAGMA cache_size=-65536;"                   \
+    " PRAGMA journal_size_limit=67108864"
+#define SQ_READER_PRAGMAS       "PRAGMA query_only=1"
+#define SQ_CHECKPOINTER_PRAGMAS "PRAGMA synchronous=FULL"
 
 /* The schema, one step per version: migrations[v] takes version v to v + 1. */
 static const char *const migrations[] = {
@@ -72,8 +89,8 @@ static const char *const stmt_sql[ST_COUNT] = {
     [ST_INSERT_ENTRY] = "INSERT INTO entries(idx, id, data) VALUES(?1, ?2, ?3)",
     [ST_INSERT_NODE] = "INSERT INTO nodes(level, idx, hash) VALUES(?1, ?2, ?3)",
     [ST_ID_INDEX] = "SELECT idx FROM entries WHERE id = ?1",
-    [ST_NODE_RANGE] = "SELECT idx, hash FROM nodes WHERE level = ?1 AND idx >= ?2 AND idx < ?3"
-                      " ORDER BY idx",
+    [ST_NODE_RANGE] = ("SELECT idx, hash FROM nodes WHERE level = ?1 AND idx >= ?2 AND idx < ?3"
+                       " ORDER BY idx"),
     [ST_ENTRY_RANGE] = "SELECT idx, data FROM entries WHERE idx >= ?1 AND idx < ?2 ORDER BY idx",
     [ST_CP_LATEST] = "SELECT size, root, note, time FROM checkpoints ORDER BY size DESC LIMIT 1",
     [ST_CP_AT] = "SELECT size, root, note, time FROM checkpoints WHERE size = ?1",
@@ -99,7 +116,12 @@ struct sq_store {
     struct conn readers[SQ_READERS];
     size_t free_list[SQ_READERS];
     size_t nfree;
-    bool locks_ready;
+    pthread_mutex_t cmu; /* guards ckpt_due and ckpt_stop */
+    pthread_cond_t ccv;  /* wakes the checkpointer */
+    bool ckpt_due, ckpt_stop, ckpt_running;
+    pthread_t ckpt_thread;
+    struct conn ckpt; /* used only by the checkpointer thread */
+    int nlocks;       /* how many of the mutexes and conditions exist */
 };
 
 static struct sq_store *sq(struct hh_store *s)
@@ -124,11 +146,23 @@ static hh_status code_of(int rc)
     }
 }
 
-/* Sets err from a failed SQLite call on c: "what: sqlite's message (code)". */
+/*
+ * Sets err from a failed SQLite call on c: "what: sqlite's message (code)",
+ * with the operating system's reason when SQLite recorded one.
+ */
 static hh_status db_error(const struct conn *c, int rc, struct hh_error *err, const char *what)
 {
     const char *msg = c->db != NULL ? sqlite3_errmsg(c->db) : sqlite3_errstr(rc);
-    return hh_error_set(err, code_of(rc), "%s: %s (sqlite %d)", what, msg, rc);
+    int prim = rc & 0xff;
+    int sys = 0;
+    char reason[96];
+
+    if (c->db != NULL && (prim == SQLITE_IOERR || prim == SQLITE_FULL || prim == SQLITE_CANTOPEN))
+        sys = sqlite3_system_errno(c->db);
+
+    if (sys == 0 || strerror_r(sys, reason, sizeof(reason)) != 0)
+        return hh_error_set(err, code_of(rc), "%s: %s (sqlite %d)", what, msg, rc);
+    return hh_error_set(err, code_of(rc), "%s: %s (sqlite %d: %s)", what, msg, rc, reason);
 }
 
 /* ---- connections and statements ---- */
@@ -189,9 +223,11 @@ static hh_status exec(struct conn *c, const char *sql, struct hh_error *err, con
     return HH_OK;
 }
 
-static hh_status conn_open(struct conn *c, const char *path, bool writer, struct hh_error *err)
+/* Opens a connection (creating the file only when create) and applies pragmas. */
+static hh_status conn_open(struct conn *c, const char *path, bool create, const char *pragmas,
+                           struct hh_error *err)
 {
-    int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (writer ? SQLITE_OPEN_CREATE : 0);
+    int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (create ? SQLITE_OPEN_CREATE : 0);
     int rc;
 
     memset(c, 0, sizeof(*c));
@@ -200,14 +236,14 @@ static hh_status conn_open(struct conn *c, const char *path, bool writer, struct
         return db_error(c, rc, err, "opening the database");
     sqlite3_extended_result_codes(c->db, 1);
     sqlite3_busy_timeout(c->db, SQ_BUSY_MS);
-    return exec(c, writer ? "PRAGMA synchronous=FULL;" SQ_WRITER_CACHE : "PRAGMA query_only=1", err,
-                "setting connection options");
+    return exec(c, pragmas, err, "setting connection options");
 }
 
 /* Switches the database to WAL mode (persistent in the file) and checks it took. */
 static hh_status set_wal(struct conn *c, struct hh_error *err)
 {
     sqlite3_stmt *st = NULL;
+    const char *mode;
     hh_status rc = HH_OK;
     int src;
 
@@ -218,9 +254,10 @@ static hh_status set_wal(struct conn *c, struct hh_error *err)
         rc = db_error(c, src, err, "setting WAL mode");
         goto out;
     }
-    if (strcmp((const char *)sqlite3_column_text(st, 0), "wal") != 0)
+    mode = (const char *)sqlite3_column_text(st, 0);
+    if (mode == NULL || strcmp(mode, "wal") != 0)
         rc = hh_error_set(err, HH_ERR_IO, "setting WAL mode: the database stays in mode %s",
-                          (const char *)sqlite3_column_text(st, 0));
+                          mode != NULL ? mode : "(unknown)");
 out:
     sqlite3_finalize(st);
     return rc;
@@ -273,11 +310,15 @@ static hh_status migrate(struct conn *c, struct hh_error *err)
     rc = user_version(c, &version, err);
     if (rc != HH_OK)
         goto out;
-    if (version < 0 || version > SQ_SCHEMA_VERSION) {
+    if (version > SQ_SCHEMA_VERSION) {
         rc = hh_error_set(err, HH_ERR_INVALID,
-                          "schema version %d is not one this henhouse knows (0 to %d): "
-                          "the store was written by a newer henhouse or is not a store",
+                          "schema version %d is newer than %d, the newest this henhouse knows: "
+                          "open it with a newer henhouse",
                           version, SQ_SCHEMA_VERSION);
+        goto out;
+    }
+    if (version < 0) {
+        rc = hh_error_set(err, HH_ERR_INVALID, "schema version %d is not valid", version);
         goto out;
     }
     for (int v = version; v < SQ_SCHEMA_VERSION && rc == HH_OK; v++)
@@ -361,50 +402,135 @@ static void reader_put(struct sq_store *q, struct conn *c)
     pthread_mutex_unlock(&q->rmu);
 }
 
+/* ---- the checkpointer ---- */
+
+/* Called by SQLite on the writer after each commit, with the WAL's frame count. */
+static int wal_hook(void *arg, sqlite3 *db, const char *name, int frames)
+{
+    struct sq_store *q = arg;
+
+    (void)db;
+    (void)name;
+    if (frames >= SQ_CHECKPOINT_FRAMES) {
+        pthread_mutex_lock(&q->cmu);
+        q->ckpt_due = true;
+        pthread_cond_signal(&q->ccv);
+        pthread_mutex_unlock(&q->cmu);
+    }
+    return SQLITE_OK;
+}
+
+/*
+ * Runs PASSIVE checkpoints, which never block the writer or readers. A failed
+ * one is retried after the next commit; the writer sees real disk errors itself.
+ */
+static void *checkpointer(void *arg)
+{
+    struct sq_store *q = arg;
+
+    pthread_mutex_lock(&q->cmu);
+    for (;;) {
+        while (!q->ckpt_due && !q->ckpt_stop)
+            pthread_cond_wait(&q->ccv, &q->cmu);
+        if (q->ckpt_stop)
+            break;
+        q->ckpt_due = false;
+        pthread_mutex_unlock(&q->cmu);
+        (void)sqlite3_wal_checkpoint_v2(q->ckpt.db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+        pthread_mutex_lock(&q->cmu);
+    }
+    pthread_mutex_unlock(&q->cmu);
+    return NULL;
+}
+
+static hh_status checkpointer_start(struct sq_store *q, struct hh_error *err)
+{
+    hh_status rc = conn_open(&q->ckpt, q->path, false, SQ_CHECKPOINTER_PRAGMAS, err);
+
+    if (rc != HH_OK)
+        return hh_error_prefix(err, rc, "checkpointer connection");
+    if (pthread_create(&q->ckpt_thread, NULL, checkpointer, q) != 0)
+        return hh_error_set(err, HH_ERR_IO, "starting the checkpointer thread");
+    q->ckpt_running = true;
+    sqlite3_wal_hook(q->writer.db, wal_hook, q); /* replaces SQLite's own autocheckpoint */
+    return HH_OK;
+}
+
+static void checkpointer_stop(struct sq_store *q)
+{
+    if (!q->ckpt_running)
+        return;
+    pthread_mutex_lock(&q->cmu);
+    q->ckpt_stop = true;
+    pthread_cond_signal(&q->ccv);
+    pthread_mutex_unlock(&q->cmu);
+    pthread_join(q->ckpt_thread, NULL);
+    q->ckpt_running = false;
+}
+
 /* ---- open and close ---- */
 
 static const struct hh_store_ops sqlite_ops;
+
+static void destroy_locks(struct sq_store *q)
+{
+    if (q->nlocks > 0)
+        pthread_mutex_destroy(&q->wmu);
+    if (q->nlocks > 1)
+        pthread_mutex_destroy(&q->rmu);
+    if (q->nlocks > 2)
+        pthread_cond_destroy(&q->rcv);
+    if (q->nlocks > 3)
+        pthread_mutex_destroy(&q->cmu);
+    if (q->nlocks > 4)
+        pthread_cond_destroy(&q->ccv);
+    q->nlocks = 0;
+}
+
+/* Creates the mutexes and conditions in destroy_locks's order, counting them. */
+static hh_status init_locks(struct sq_store *q, struct hh_error *err)
+{
+    if (pthread_mutex_init(&q->wmu, NULL) != 0)
+        goto out;
+    q->nlocks++;
+    if (pthread_mutex_init(&q->rmu, NULL) != 0)
+        goto out;
+    q->nlocks++;
+    if (pthread_cond_init(&q->rcv, NULL) != 0)
+        goto out;
+    q->nlocks++;
+    if (pthread_mutex_init(&q->cmu, NULL) != 0)
+        goto out;
+    q->nlocks++;
+    if (pthread_cond_init(&q->ccv, NULL) != 0)
+        goto out;
+    q->nlocks++;
+    return HH_OK;
+out:
+    return hh_error_set(err, HH_ERR_NOMEM, "creating the store's locks (%d made)", q->nlocks);
+}
 
 static void sq_close(struct hh_store *s)
 {
     struct sq_store *q = sq(s);
 
+    checkpointer_stop(q);
+    conn_close(&q->ckpt);
     for (size_t i = 0; i < SQ_READERS; i++)
         conn_close(&q->readers[i]);
     conn_close(&q->writer); /* last: it checkpoints the WAL into the database */
-    if (q->locks_ready) {
-        pthread_mutex_destroy(&q->wmu);
-        pthread_mutex_destroy(&q->rmu);
-        pthread_cond_destroy(&q->rcv);
-    }
+    destroy_locks(q);
     free(q->path);
     free(q);
 }
 
-static hh_status init_locks(struct sq_store *q, struct hh_error *err)
-{
-    if (pthread_mutex_init(&q->wmu, NULL) != 0)
-        return hh_error_set(err, HH_ERR_NOMEM, "creating the store's writer mutex");
-    if (pthread_mutex_init(&q->rmu, NULL) != 0) {
-        pthread_mutex_destroy(&q->wmu);
-        return hh_error_set(err, HH_ERR_NOMEM, "creating the store's reader mutex");
-    }
-    if (pthread_cond_init(&q->rcv, NULL) != 0) {
-        pthread_mutex_destroy(&q->wmu);
-        pthread_mutex_destroy(&q->rmu);
-        return hh_error_set(err, HH_ERR_NOMEM, "creating the store's reader condition");
-    }
-    q->locks_ready = true;
-    return HH_OK;
-}
-
-/* Opens the writer, sets WAL, migrates, loads the size, then opens the readers. */
+/* Opens the writer, sets WAL, migrates, loads the size, opens the readers and the checkpointer. */
 static hh_status sq_connect(struct sq_store *q, struct hh_error *err)
 {
     uint64_t size;
     hh_status rc;
 
-    rc = conn_open(&q->writer, q->path, true, err);
+    rc = conn_open(&q->writer, q->path, true, SQ_WRITER_PRAGMAS, err);
     if (rc == HH_OK)
         rc = set_wal(&q->writer, err);
     if (rc == HH_OK)
@@ -415,13 +541,13 @@ static hh_status sq_connect(struct sq_store *q, struct hh_error *err)
         return rc;
     atomic_store(&q->size, size);
     for (size_t i = 0; i < SQ_READERS; i++) {
-        rc = conn_open(&q->readers[i], q->path, false, err);
+        rc = conn_open(&q->readers[i], q->path, false, SQ_READER_PRAGMAS, err);
         if (rc != HH_OK)
             return hh_error_prefix(err, rc, "reader connection %zu", i);
         q->free_list[i] = i;
     }
     q->nfree = SQ_READERS;
-    return HH_OK;
+    return checkpointer_start(q, err);
 }
 
 hh_status hh_store_open_sqlite(const char *path, struct hh_store **out, struct hh_error *err)

@@ -212,10 +212,11 @@ TEST(checkpoint_signed_round_trip)
     CHECK_OK(hh_signer_generate(c.origin, HH_KEY_ED25519, &s, NULL));
     hh_signer_verifier(s, &v);
     CHECK_OK(hh_note_sign(s, text, len, &note, &note_len, NULL));
-    CHECK_OK(hh_note_parse(note, note_len, &n, NULL));
-    CHECK_OK(hh_note_verify(n, &v, 1, NULL, 0, &nout, NULL));
-    CHECK_OK(hh_checkpoint_parse(n->text, n->text_len, &back, NULL));
-    CHECK(memcmp(&back, &c, sizeof(c)) == 0);
+    if (CHECK_OK(hh_note_parse(note, note_len, &n, NULL))) {
+        CHECK_OK(hh_note_verify(n, &v, 1, NULL, 0, &nout, NULL));
+        CHECK_OK(hh_checkpoint_parse(n->text, n->text_len, &back, NULL));
+        CHECK(memcmp(&back, &c, sizeof(c)) == 0);
+    }
     hh_note_free(n);
     free(note);
     hh_signer_free(s);

@@ -83,7 +83,8 @@ TEST(cosig_signature_over_message)
     memcpy(note, cp_text, sizeof(cp_text) - 1);
     note[sizeof(cp_text) - 1] = '\n';
     memcpy(note + sizeof(cp_text), line, strlen(line) + 1);
-    CHECK_OK(hh_note_parse(note, strlen(note), &n, NULL));
+    if (!CHECK_OK(hh_note_parse(note, strlen(note), &n, NULL)))
+        goto out;
     CHECK(n->sigs[0].key_id == v.key_id);
     CHECK_OK(hh_cosignature_split(n->sigs[0].sig, n->sigs[0].sig_len, &t, &sig, NULL));
     CHECK(t == 1679315147);
@@ -95,6 +96,7 @@ TEST(cosig_signature_over_message)
     CHECK_OK(hh_cosignature_message(n->text, n->text_len, t + 1, &msg, &len));
     CHECK(!hh_verifier_check_raw(&v, msg, len, sig, 64));
     free(msg);
+out:
     hh_note_free(n);
     hh_signer_free(w);
 }
