@@ -19,6 +19,8 @@
 #include "cosignature.h"
 #include "tiles.h"
 #include "dsse.h"
+#include "evidence.h"
+#include "witness.h"
 
 #define HH_VERSION "0.1.0"
 

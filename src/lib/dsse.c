@@ -16,6 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "json_limits.h"
+
 #define ED25519_SIG_LEN 64
 /* "DSSEv1 " + 3 digits + SP + type + SP + 20 digits + SP, and a NUL. */
 #define PAE_HEADER_MAX (7 + 3 + 1 + HH_DSSE_MAX_TYPE + 1 + 20 + 1 + 1)
@@ -79,33 +81,6 @@ void hh_dsse_free(struct hh_dsse *e)
         return;
     free(e->payload);
     free(e);
-}
-
-/* Refuses nesting deeper than HH_DSSE_MAX_DEPTH, counting brackets outside strings. */
-static hh_status check_depth(const char *json, size_t len, struct hh_error *err)
-{
-    size_t depth = 0;
-    bool in_string = false;
-
-    for (size_t i = 0; i < len; i++) {
-        char c = json[i];
-        if (in_string) {
-            if (c == '\\')
-                i++;
-            else if (c == '"')
-                in_string = false;
-        } else if (c == '"') {
-            in_string = true;
-        } else if (c == '{' || c == '[') {
-            if (++depth > HH_DSSE_MAX_DEPTH)
-                return hh_error_set(err, HH_ERR_TOO_LARGE,
-                                    "envelope nests deeper than %d at byte %zu", HH_DSSE_MAX_DEPTH,
-                                    i);
-        } else if ((c == '}' || c == ']') && depth > 0) {
-            depth--;
-        }
-    }
-    return HH_OK;
 }
 
 /* The string member `name` of obj; HH_ERR_NOT_FOUND if absent and optional. */
@@ -245,26 +220,8 @@ static hh_status parse_sigs(const json_t *root, struct hh_dsse *e, struct hh_err
 
 static hh_status load_json(const char *json, size_t len, json_t **root, struct hh_error *err)
 {
-    json_error_t jerr;
-    hh_status rc;
-
-    *root = NULL;
-    if (len > HH_DSSE_MAX_BYTES)
-        return hh_error_set(err, HH_ERR_TOO_LARGE, "envelope of %zu bytes exceeds %d", len,
-                            HH_DSSE_MAX_BYTES);
-    rc = check_depth(json, len, err);
-    if (rc != HH_OK)
-        return rc;
-    *root = json_loadb(json, len, JSON_REJECT_DUPLICATES, &jerr);
-    if (*root == NULL)
-        return hh_error_set(err, HH_ERR_INVALID, "envelope JSON, line %d column %d: %s", jerr.line,
-                            jerr.column, jerr.text);
-    if (!json_is_object(*root)) {
-        json_decref(*root);
-        *root = NULL;
-        return hh_error_set(err, HH_ERR_INVALID, "envelope is not a JSON object");
-    }
-    return HH_OK;
+    return hh__json_load_object(json, len, HH_DSSE_MAX_BYTES, HH_DSSE_MAX_DEPTH, "envelope", root,
+                                err);
 }
 
 hh_status hh_dsse_parse(const char *json, size_t len, struct hh_dsse **out, struct hh_error *err)

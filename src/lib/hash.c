@@ -66,6 +66,20 @@ static int base64_variant(const char *in, size_t len)
     return url ? 2 : 1;
 }
 
+/*
+ * True when in[0..len) is all ASCII. libsodium 1.0.18 reads base64 through a
+ * signed char and its constant-time comparisons then take every byte above
+ * 0x7F for '/' (or '_'), so "\xC5\xAB" would decode like "//": such bytes are
+ * refused before libsodium sees them, keeping one spelling per value.
+ */
+static bool is_ascii(const char *in, size_t len)
+{
+    for (size_t i = 0; i < len; i++)
+        if ((unsigned char)in[i] > 0x7F)
+            return false;
+    return true;
+}
+
 hh_status hh_base64_decode(const char *in, size_t len, bool url_safe_too, uint8_t *out, size_t cap,
                            size_t *outlen, struct hh_error *err)
 {
@@ -74,6 +88,10 @@ hh_status hh_base64_decode(const char *in, size_t len, bool url_safe_too, uint8_
     int variant = sodium_base64_VARIANT_ORIGINAL;
 
     *outlen = 0;
+    if (!is_ascii(in, len)) {
+        sodium_memzero(out, cap);
+        return hh_error_set(err, HH_ERR_INVALID, "bad base64: a byte above 0x7F");
+    }
     if (url_safe_too) {
         int v = base64_variant(in, len);
         if (v == 0)

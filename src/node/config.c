@@ -13,7 +13,7 @@
 
 #define LINE_MAX_BYTES 2048
 
-enum kind { K_STR, K_U32, K_LISTEN, K_SIGNER };
+enum kind { K_STR, K_U32, K_LISTEN, K_SIGNER, K_LOG, K_LOG_MODE, K_LOG_SIGNER, K_WITNESS };
 
 struct key {
     const char *name;
@@ -41,6 +41,11 @@ static const struct key keys[] = {
     U32("request-timeout-s", request_timeout_s, 1, 3600),
     U32("threads", threads, 1, 256),
     U32("queue-max", queue_max, 1, 1u << 24),
+    U32("peer-interval-ms", peer_interval_ms, 10, 3600000),
+    {"log", K_LOG, 0, 0, 0, 0},
+    {"log-mode", K_LOG_MODE, 0, 0, 0, 0},
+    {"log-signer", K_LOG_SIGNER, 0, 0, 0, 0},
+    {"witness", K_WITNESS, 0, 0, 0, 0},
 };
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
 
@@ -57,6 +62,7 @@ void hh_config_defaults(struct hh_config *c)
     c->request_timeout_s = 30;
     c->threads = 4;
     c->queue_max = 65536;
+    c->peer_interval_ms = 1000;
 }
 
 hh_status hh_config_parse_listen(const char *s, char *host, size_t host_cap, uint16_t *port,
@@ -84,6 +90,137 @@ hh_status hh_config_parse_listen(const char *s, char *host, size_t host_cap, uin
     return HH_OK;
 }
 
+#define MAX_ARGS 5
+
+/* Splits v in place on blanks into at most MAX_ARGS words; returns the count or -1 if more. */
+static int split_words(char *v, char *args[MAX_ARGS])
+{
+    int n = 0;
+
+    for (char *p = v; *p != '\0';) {
+        while (*p == ' ' || *p == '\t')
+            *p++ = '\0';
+        if (*p == '\0')
+            break;
+        if (n == MAX_ARGS)
+            return -1;
+        args[n++] = p;
+        while (*p != '\0' && *p != ' ' && *p != '\t')
+            p++;
+    }
+    return n;
+}
+
+static hh_status copy_word(char *dst, size_t cap, const char *src, const char *what,
+                           struct hh_error *err)
+{
+    size_t n = strlen(src);
+    if (n == 0 || n >= cap)
+        return hh_error_set(err, HH_ERR_INVALID, "%s is empty or longer than %zu bytes", what,
+                            cap - 1);
+    memcpy(dst, src, n + 1);
+    return HH_OK;
+}
+
+static struct hh_config_log *find_log(struct hh_config *c, const char *name)
+{
+    for (size_t i = 0; i < c->nlogs; i++)
+        if (strcmp(c->logs[i].name, name) == 0)
+            return &c->logs[i];
+    return NULL;
+}
+
+static hh_status add_log(char **a, struct hh_config *c, struct hh_error *err)
+{
+    struct hh_config_log *l;
+    hh_status rc;
+
+    if (find_log(c, a[0]) != NULL)
+        return hh_error_set(err, HH_ERR_INVALID, "log '%s' is defined twice", a[0]);
+    if (c->nlogs == HH_CONFIG_MAX_LOGS)
+        return hh_error_set(err, HH_ERR_TOO_LARGE, "more than %d logs", HH_CONFIG_MAX_LOGS);
+    l = &c->logs[c->nlogs];
+    memset(l, 0, sizeof(*l));
+    l->mirror = 1;
+    rc = copy_word(l->name, sizeof(l->name), a[0], "log name", err);
+    if (rc == HH_OK)
+        rc = copy_word(l->origin, sizeof(l->origin), a[1], "log origin", err);
+    if (rc == HH_OK)
+        rc = copy_word(l->url, sizeof(l->url), a[2], "log URL", err);
+    if (rc == HH_OK)
+        rc = copy_word(l->vkey, sizeof(l->vkey), a[3], "log key path", err);
+    if (rc == HH_OK)
+        c->nlogs++;
+    return rc;
+}
+
+static hh_status set_log_detail(int kind, char **a, struct hh_config *c, struct hh_error *err)
+{
+    struct hh_config_log *l = find_log(c, a[0]);
+
+    if (l == NULL)
+        return hh_error_set(err, HH_ERR_INVALID, "log '%s' is not defined above", a[0]);
+    if (kind == 1) {
+        if (strcmp(a[1], "mirror") != 0 && strcmp(a[1], "plain") != 0)
+            return hh_error_set(err, HH_ERR_INVALID, "log-mode is 'mirror' or 'plain'");
+        l->mirror = strcmp(a[1], "mirror") == 0;
+        return HH_OK;
+    }
+    if (l->nsigners == HH_CONFIG_MAX_LOG_SIGNERS)
+        return hh_error_set(err, HH_ERR_TOO_LARGE, "more than %d signers for log '%s'",
+                            HH_CONFIG_MAX_LOG_SIGNERS, a[0]);
+    hh_status rc = copy_word(l->signers[l->nsigners], sizeof(l->signers[0]), a[1],
+                             "signer path", err);
+    if (rc == HH_OK)
+        l->nsigners++;
+    return rc;
+}
+
+static hh_status add_witness(char **a, struct hh_config *c, struct hh_error *err)
+{
+    struct hh_config_witness *w;
+    hh_status rc;
+
+    if (c->nwitnesses == HH_CONFIG_MAX_WITNESSES)
+        return hh_error_set(err, HH_ERR_TOO_LARGE, "more than %d witnesses",
+                            HH_CONFIG_MAX_WITNESSES);
+    for (size_t i = 0; i < c->nwitnesses; i++)
+        if (strcmp(c->witnesses[i].name, a[0]) == 0)
+            return hh_error_set(err, HH_ERR_INVALID, "witness '%s' is defined twice", a[0]);
+    w = &c->witnesses[c->nwitnesses];
+    rc = copy_word(w->name, sizeof(w->name), a[0], "witness name", err);
+    if (rc == HH_OK)
+        rc = copy_word(w->url, sizeof(w->url), a[1], "witness URL", err);
+    if (rc == HH_OK)
+        rc = copy_word(w->vkey, sizeof(w->vkey), a[2], "witness key path", err);
+    if (rc == HH_OK)
+        c->nwitnesses++;
+    return rc;
+}
+
+/* kind: 0 log, 1 log-mode, 2 log-signer, 3 witness. */
+static hh_status set_peer(int kind, const char *v, struct hh_config *c,
+                                    struct hh_error *err)
+{
+    static const int want[] = {4, 2, 2, 3};
+    static const char *const usage[] = {"log NAME ORIGIN URL VKEYFILE", "log-mode NAME mirror|plain",
+                                        "log-signer NAME VKEYFILE", "witness NAME URL VKEYFILE"};
+    char buf[LINE_MAX_BYTES];
+    char *a[MAX_ARGS];
+    size_t n = strlen(v);
+
+    if (n >= sizeof(buf))
+        return hh_error_set(err, HH_ERR_INVALID, "line too long");
+    memcpy(buf, v, n + 1);
+    if (split_words(buf, a) != want[kind])
+        return hh_error_set(err, HH_ERR_INVALID, "expected: %s", usage[kind]);
+    if (kind == 0)
+        return add_log(a, c, err);
+    if (kind == 3)
+        return add_witness(a, c, err);
+    return set_log_detail(kind, a, c, err);
+}
+
 static hh_status set_value(const struct key *k, const char *v, struct hh_config *c, int *seen,
                            struct hh_error *err)
 {
@@ -91,7 +228,7 @@ static hh_status set_value(const struct key *k, const char *v, struct hh_config 
     uint64_t n = 0;
     size_t len = strlen(v);
 
-    if (k->kind != K_SIGNER && *seen)
+    if (k->kind < K_SIGNER && *seen)
         return hh_error_set(err, HH_ERR_INVALID, "'%s' given twice", k->name);
     *seen = 1;
     switch (k->kind) {
@@ -110,6 +247,11 @@ static hh_status set_value(const struct key *k, const char *v, struct hh_config 
     case K_LISTEN:
         return hh_config_parse_listen(v, c->listen_host, sizeof(c->listen_host), &c->listen_port,
                                       err);
+    case K_LOG:
+    case K_LOG_MODE:
+    case K_LOG_SIGNER:
+    case K_WITNESS:
+        return set_peer(k->kind - K_LOG, v, c, err);
     case K_SIGNER:
         if (c->nsigners == HH_CONFIG_MAX_SIGNERS)
             return hh_error_set(err, HH_ERR_TOO_LARGE, "more than %d signers",
@@ -274,6 +416,20 @@ hh_status hh_config_format(const struct hh_config *c, char **out, struct hh_erro
                         "request-timeout-s %u\nthreads %u\n",
                         c->batch_interval_ms, c->batch_max, c->queue_max, c->max_body_bytes,
                         c->max_connections, c->request_timeout_s, c->threads);
+    bad = bad || append(&buf, &len, &cap,
+                        "\n# Peers: logs this node witnesses, and witnesses of this log.\n"
+                        "peer-interval-ms %u\n",
+                        c->peer_interval_ms);
+    for (size_t i = 0; i < c->nlogs && !bad; i++) {
+        const struct hh_config_log *l = &c->logs[i];
+        bad = append(&buf, &len, &cap, "log %s %s %s %s\nlog-mode %s %s\n", l->name, l->origin,
+                     l->url, l->vkey, l->name, l->mirror ? "mirror" : "plain");
+        for (size_t j = 0; j < l->nsigners && !bad; j++)
+            bad = append(&buf, &len, &cap, "log-signer %s %s\n", l->name, l->signers[j]);
+    }
+    for (size_t i = 0; i < c->nwitnesses && !bad; i++)
+        bad = append(&buf, &len, &cap, "witness %s %s %s\n", c->witnesses[i].name,
+                     c->witnesses[i].url, c->witnesses[i].vkey);
     if (bad) {
         free(buf);
         return hh_error_set(err, HH_ERR_NOMEM, "out of memory");

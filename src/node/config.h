@@ -22,6 +22,30 @@
 #define HH_PARTY_MAX 64
 #define HH_CONFIG_BATCH_LIMIT 65536
 
+#define HH_CONFIG_MAX_LOGS 16      /* other logs this node witnesses */
+#define HH_CONFIG_MAX_WITNESSES 16 /* witnesses this node asks to cosign its log */
+#define HH_CONFIG_MAX_LOG_SIGNERS 8
+#define HH_CONFIG_PEER_PATH_MAX 256
+#define HH_CONFIG_URL_MAX 512
+
+/* "log NAME ORIGIN URL VKEYFILE", "log-mode NAME mirror|plain", "log-signer NAME VKEYFILE". */
+struct hh_config_log {
+    char name[HH_PARTY_MAX + 1];
+    char origin[HH_ORIGIN_MAX + 1];
+    char url[HH_CONFIG_URL_MAX];
+    char vkey[HH_CONFIG_PEER_PATH_MAX];
+    int mirror; /* 1: fetch and check every entry before cosigning (default); 0: plain witness */
+    char signers[HH_CONFIG_MAX_LOG_SIGNERS][HH_CONFIG_PEER_PATH_MAX];
+    size_t nsigners;
+};
+
+/* "witness NAME URL VKEYFILE": a cosignature/v1 witness of this node's log. */
+struct hh_config_witness {
+    char name[HH_PARTY_MAX + 1];
+    char url[HH_CONFIG_URL_MAX];
+    char vkey[HH_CONFIG_PEER_PATH_MAX];
+};
+
 struct hh_config {
     char party[HH_PARTY_MAX + 1];
     char origin[HH_ORIGIN_MAX + 1];
@@ -39,6 +63,11 @@ struct hh_config {
     uint32_t request_timeout_s; /* default 30 */
     uint32_t threads;           /* HTTP worker threads; default 4 */
     uint32_t queue_max;         /* pending submissions before 503; default 65536 */
+    uint32_t peer_interval_ms;  /* how often peers are pushed to and pulled from; default 1000 */
+    struct hh_config_log logs[HH_CONFIG_MAX_LOGS];
+    size_t nlogs;
+    struct hh_config_witness witnesses[HH_CONFIG_MAX_WITNESSES];
+    size_t nwitnesses;
 };
 
 /* Fills the defaults (everything but party and origin). */

@@ -2,11 +2,13 @@
  * sequencer.c - group commit of submissions into the log (see sequencer.h).
  *
  * The queue is a plain array under one mutex; the sequencer thread takes up
- * to batch_max items at a time. New tree nodes are computed over an overlay
- * (the nodes this batch creates, per level) in front of the store, so one
- * batch costs one store transaction whatever its size.
+ * to batch_max items at a time. New tree nodes are computed in a tree batch
+ * (tree_batch.h) in front of the store, so one batch costs one store
+ * transaction whatever its size.
  */
 #include "sequencer.h"
+
+#include "tree_batch.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -47,115 +49,26 @@ struct hh_sequencer {
     bool have_cp;
 };
 
-/* The nodes a batch creates: at level l, indexes lo[l] .. hi[l]-1. */
-struct overlay {
-    struct hh_store *store;
-    uint64_t lo[HH_MERKLE_MAX_PROOF], hi[HH_MERKLE_MAX_PROOF];
-    struct hh_hash *level[HH_MERKLE_MAX_PROOF];
-};
-
-static hh_status overlay_read(void *ctx, const struct hh_node_id *ids, size_t n,
-                              struct hh_hash *out, struct hh_error *err)
-{
-    struct overlay *o = ctx;
-
-    for (size_t i = 0; i < n; i++) {
-        uint8_t l = ids[i].level;
-        if (l < HH_MERKLE_MAX_PROOF && ids[i].index >= o->lo[l] && ids[i].index < o->hi[l]) {
-            out[i] = o->level[l][ids[i].index - o->lo[l]];
-            continue;
-        }
-        hh_status rc = hh_store_read_nodes(o->store, &ids[i], 1, &out[i], err);
-        if (rc != HH_OK)
-            return rc;
-    }
-    return HH_OK;
-}
-
-static void overlay_free(struct overlay *o)
-{
-    for (size_t l = 0; l < HH_MERKLE_MAX_PROOF; l++)
-        free(o->level[l]);
-}
-
-static hh_status overlay_init(struct overlay *o, struct hh_store *store, uint64_t old_size,
-                              uint64_t new_size, size_t *total, struct hh_error *err)
-{
-    memset(o, 0, sizeof(*o));
-    o->store = store;
-    *total = 0;
-    for (size_t l = 0; l < HH_MERKLE_MAX_PROOF; l++) {
-        o->lo[l] = old_size >> l;
-        o->hi[l] = new_size >> l;
-        if (o->hi[l] == o->lo[l])
-            continue;
-        o->level[l] = malloc((size_t)(o->hi[l] - o->lo[l]) * sizeof(struct hh_hash));
-        if (o->level[l] == NULL) {
-            overlay_free(o);
-            return hh_error_set(err, HH_ERR_NOMEM, "out of memory for %llu tree nodes",
-                                (unsigned long long)(o->hi[l] - o->lo[l]));
-        }
-        *total += (size_t)(o->hi[l] - o->lo[l]);
-    }
-    return HH_OK;
-}
-
-/* Appends the leaves of entries to the overlay, then flattens its nodes. */
-static hh_status compute_nodes(struct overlay *o, uint64_t old_size,
-                               const struct hh_store_entry *entries, size_t n,
-                               struct hh_node_id *ids, struct hh_hash *hashes, size_t total,
-                               struct hh_error *err)
-{
-    struct hh_hash_reader r = {overlay_read, o};
-    size_t k = 0;
-
-    for (size_t i = 0; i < n; i++) {
-        struct hh_node_id nid[HH_MERKLE_MAX_PROOF];
-        struct hh_hash nh[HH_MERKLE_MAX_PROOF], leaf;
-        size_t nn = 0;
-        hh_merkle_leaf_hash(entries[i].data, entries[i].len, &leaf);
-        hh_status rc = hh_merkle_append(&r, old_size + i, &leaf, nid, nh, &nn, err);
-        if (rc != HH_OK)
-            return rc;
-        for (size_t j = 0; j < nn; j++) {
-            uint8_t l = nid[j].level;
-            o->level[l][nid[j].index - o->lo[l]] = nh[j];
-            if (k == total)
-                return hh_error_set(err, HH_ERR_INTERNAL, "more tree nodes than expected");
-            ids[k] = nid[j];
-            hashes[k++] = nh[j];
-        }
-    }
-    if (k != total)
-        return hh_error_set(err, HH_ERR_INTERNAL, "fewer tree nodes than expected");
-    return HH_OK;
-}
-
 static hh_status append_entries(struct hh_sequencer *q, uint64_t old_size,
                                 const struct hh_store_entry *entries, size_t n,
                                 struct hh_error *err)
 {
-    struct overlay o;
-    struct hh_node_id *ids = NULL;
-    struct hh_hash *hashes = NULL;
-    size_t total = 0;
-    hh_status rc = overlay_init(&o, q->store, old_size, old_size + n, &total, err);
+    struct hh_tree_batch *b = NULL;
+    const struct hh_node_id *ids = NULL;
+    const struct hh_hash *hashes = NULL;
+    size_t nnodes = 0;
+    hh_status rc = hh_tree_batch_new(q->store, old_size, old_size + n, &b, err);
 
-    if (rc != HH_OK)
-        return rc;
-    ids = malloc(total * sizeof(*ids));
-    hashes = malloc(total * sizeof(*hashes));
-    if (ids == NULL || hashes == NULL) {
-        rc = hh_error_set(err, HH_ERR_NOMEM, "out of memory");
-        goto out;
+    for (size_t i = 0; rc == HH_OK && i < n; i++) {
+        struct hh_hash leaf;
+        hh_merkle_leaf_hash(entries[i].data, entries[i].len, &leaf);
+        rc = hh_tree_batch_add(b, &leaf, err);
     }
-    rc = compute_nodes(&o, old_size, entries, n, ids, hashes, total, err);
-    if (rc == HH_OK)
-        rc = hh_store_append(q->store, old_size, entries, n, ids, hashes, total, err);
-out:
-    overlay_free(&o);
-    free(ids);
-    free(hashes);
+    if (rc == HH_OK) {
+        hh_tree_batch_nodes(b, &ids, &hashes, &nnodes);
+        rc = hh_store_append(q->store, old_size, entries, n, ids, hashes, nnodes, err);
+    }
+    hh_tree_batch_free(b);
     return rc;
 }
 

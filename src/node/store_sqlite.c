@@ -673,15 +673,25 @@ static hh_status insert_node(struct conn *c, sqlite3_stmt *st, const struct hh_n
     return db_error(c, src, err, what);
 }
 
+/*
+ * Inserts the nodes level by level: each level is a contiguous key range of
+ * the nodes table, so its new nodes land at the end of that range in order,
+ * instead of hopping between levels as hh_merkle_append produces them.
+ */
 static hh_status insert_nodes(struct conn *c, const struct hh_node_id *ids,
                               const struct hh_hash *hashes, size_t n, struct hh_error *err)
 {
     sqlite3_stmt *st;
+    unsigned top = 0;
     hh_status rc;
 
+    for (size_t i = 0; i < n; i++)
+        top = ids[i].level > top ? ids[i].level : top;
     rc = stmt(c, ST_INSERT_NODE, &st, err);
-    for (size_t i = 0; i < n && rc == HH_OK; i++)
-        rc = insert_node(c, st, &ids[i], &hashes[i], err);
+    for (unsigned l = 0; l <= top && rc == HH_OK; l++)
+        for (size_t i = 0; i < n && rc == HH_OK; i++)
+            if (ids[i].level == l)
+                rc = insert_node(c, st, &ids[i], &hashes[i], err);
     return rc;
 }
 

@@ -72,9 +72,9 @@ static hh_status http_fetch(struct http_conn *c, const char *path, size_t max, u
     if (rc != HH_OK)
         return hh_error_prefix(err, rc, "%s", path);
     if (resp.status != 200) {
+        long status = resp.status;
         hh_http_response_clear(&resp);
-        return hh_error_set(err, HH_ERR_IO, "%s: HTTP status %ld from %s", path, resp.status,
-                            url);
+        return hh_error_set(err, HH_ERR_IO, "%s: HTTP status %ld from %s", path, status, url);
     }
     *out = resp.body;
     *len = resp.len;

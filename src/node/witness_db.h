@@ -1,0 +1,93 @@
+/*
+ * witness_db.h - the node's witness database (DIR/witness.db): what this
+ * node has cosigned for every log it witnesses, the cosignatures gathered on
+ * its own log, the evidence it holds, and the health of each peer.
+ *
+ * The witness state of a log changes only through hh_wdb_advance, a
+ * compare-and-swap inside one fsynced transaction: two concurrent requests
+ * can never both advance from the same old size, and a size is durable
+ * before anyone is given a cosignature for it. A frozen log (one with
+ * evidence against it) never advances again.
+ */
+#ifndef HH_NODE_WITNESS_DB_H
+#define HH_NODE_WITNESS_DB_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <henhouse/henhouse.h>
+
+struct hh_wdb;
+
+struct hh_wdb_state {
+    uint64_t size;
+    struct hh_hash root;
+    char *note; /* malloc'd signed checkpoint, or NULL when none yet */
+    size_t note_len;
+    int64_t time;
+    bool frozen;
+};
+
+hh_status hh_wdb_open(const char *path, struct hh_wdb **out, struct hh_error *err) HH_MUST_CHECK;
+void hh_wdb_close(struct hh_wdb *w);
+
+/* The state of origin; size 0 and note NULL when never cosigned. Free with hh_wdb_state_clear. */
+hh_status hh_wdb_state(struct hh_wdb *w, const char *origin, struct hh_wdb_state *out,
+                       struct hh_error *err) HH_MUST_CHECK;
+void hh_wdb_state_clear(struct hh_wdb_state *s);
+
+/*
+ * Inside one transaction: reads origin's state and calls check(ctx, state)
+ * (which may refuse with any error); then, if the state's size equals
+ * expect_old, the log is not frozen and check returned HH_OK, records
+ * (new_size, root, note). HH_ERR_CONFLICT with *current = the recorded size
+ * when expect_old differs; HH_ERR_VERIFY when frozen.
+ */
+typedef hh_status (*hh_wdb_check_fn)(void *ctx, const struct hh_wdb_state *cur,
+                                     struct hh_error *err);
+hh_status hh_wdb_advance(struct hh_wdb *w, const char *origin, uint64_t expect_old,
+                         uint64_t new_size, const struct hh_hash *root, const char *note,
+                         size_t note_len, hh_wdb_check_fn check, void *ctx, uint64_t *current,
+                         struct hh_error *err) HH_MUST_CHECK;
+
+/* Marks origin frozen: it will not be cosigned past its current state. */
+hh_status hh_wdb_freeze(struct hh_wdb *w, const char *origin, struct hh_error *err) HH_MUST_CHECK;
+
+/* Calls fn for every witnessed log's state (the borrow ends at return). */
+typedef void (*hh_wdb_state_fn)(void *ctx, const char *origin, const struct hh_wdb_state *s);
+hh_status hh_wdb_each_state(struct hh_wdb *w, hh_wdb_state_fn fn, void *ctx,
+                            struct hh_error *err) HH_MUST_CHECK;
+
+/* Cosignatures on this node's own log, one signature line per (size, witness). */
+hh_status hh_wdb_put_cosignature(struct hh_wdb *w, uint64_t size, const char *witness,
+                                 const char *line, uint64_t timestamp,
+                                 struct hh_error *err) HH_MUST_CHECK;
+/* The signature lines for size, concatenated (malloc'd, "" when none). */
+hh_status hh_wdb_cosignatures(struct hh_wdb *w, uint64_t size, char **lines, size_t *len,
+                              struct hh_error *err) HH_MUST_CHECK;
+/* The largest size witness cosigned and its timestamp; HH_ERR_NOT_FOUND when none. */
+hh_status hh_wdb_last_cosignature(struct hh_wdb *w, const char *witness, uint64_t *size,
+                                  uint64_t *timestamp, struct hh_error *err) HH_MUST_CHECK;
+
+/* Stores an evidence file; *id gets its number. */
+hh_status hh_wdb_add_evidence(struct hh_wdb *w, const char *origin, const char *kind,
+                              const char *json, size_t len, int64_t *id,
+                              struct hh_error *err) HH_MUST_CHECK;
+/* Calls fn for every evidence record, oldest first. */
+typedef void (*hh_wdb_evidence_fn)(void *ctx, int64_t id, const char *origin, const char *kind,
+                                   const char *json, size_t len, int64_t time);
+hh_status hh_wdb_each_evidence(struct hh_wdb *w, hh_wdb_evidence_fn fn, void *ctx,
+                               struct hh_error *err) HH_MUST_CHECK;
+
+/* Peer health: a success, or a failure with its reason. */
+void hh_wdb_peer_ok(struct hh_wdb *w, const char *peer);
+void hh_wdb_peer_error(struct hh_wdb *w, const char *peer, const char *reason);
+struct hh_wdb_peer {
+    int64_t last_ok, last_error_time;
+    char last_error[HH_ERROR_MSG_MAX];
+    uint64_t failures; /* consecutive */
+};
+hh_status hh_wdb_peer(struct hh_wdb *w, const char *peer, struct hh_wdb_peer *out,
+                      struct hh_error *err) HH_MUST_CHECK;
+
+#endif
