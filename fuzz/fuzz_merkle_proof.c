@@ -18,9 +18,9 @@
  */
 #include "fuzz_common.h"
 
-#define TREE_LEAVES 1024
+#define TREE_LEAVES     1024
 #define MAX_INPUT_PROOF (HH_MERKLE_MAX_PROOF + 8)
-#define HEAD (8 + 8 + 2 * HH_HASH_LEN)
+#define HEAD            (8 + 8 + 2 * HH_HASH_LEN)
 
 static struct hh_memtree *tree;
 
@@ -178,8 +178,7 @@ static void check_tree_consistency(const struct hh_hash_reader *r, uint64_t old,
         flip(proof, n, bit);
     }
     flip(&r2, 1, bit);
-    FUZZ_CHECK(hh_merkle_verify_consistency(old, size, &r1, &r2, proof, n, NULL) ==
-               HH_ERR_VERIFY);
+    FUZZ_CHECK(hh_merkle_verify_consistency(old, size, &r1, &r2, proof, n, NULL) == HH_ERR_VERIFY);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -8,7 +8,7 @@ export DEBIAN_FRONTEND=noninteractive
 packages=(
   build-essential cmake ninja-build pkg-config clang
   libsodium-dev libjansson-dev libsqlite3-dev libmicrohttpd-dev libcurl4-openssl-dev
-  sqlite3 curl ca-certificates
+  sqlite3 curl ca-certificates python3
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -32,9 +32,9 @@
 #include "key.h"
 #include "merkle.h"
 
-#define HH_EVIDENCE_MAX_BYTES (512 * 1024)
-#define HH_EVIDENCE_MAX_DEPTH 6
-#define HH_EVIDENCE_MAX_SIGNERS 64
+#define HH_EVIDENCE_MAX_BYTES       (512 * 1024)
+#define HH_EVIDENCE_MAX_DEPTH       6
+#define HH_EVIDENCE_MAX_SIGNERS     64
 #define HH_EVIDENCE_EXPLANATION_MAX 1024
 
 enum hh_evidence_kind {
@@ -52,8 +52,8 @@ struct hh_evidence_observation {
 };
 
 /* Two signed checkpoint notes of the same size with different roots. */
-hh_status hh_evidence_split_view(const struct hh_verifier *log_key, const char *note1,
-                                 size_t len1, const char *note2, size_t len2,
+hh_status hh_evidence_split_view(const struct hh_verifier *log_key, const char *note1, size_t len1,
+                                 const char *note2, size_t len2,
                                  const struct hh_evidence_observation *obs, char **out,
                                  struct hh_error *err) HH_MUST_CHECK;
 
@@ -63,25 +63,22 @@ hh_status hh_evidence_split_view(const struct hh_verifier *log_key, const char *
  */
 hh_status hh_evidence_inconsistent(const struct hh_verifier *log_key, const char *old_note,
                                    size_t old_len, const char *new_note, size_t new_len,
-                                   const struct hh_hash *true_old_root,
-                                   const struct hh_hash *proof, size_t nproof,
-                                   const struct hh_evidence_observation *obs, char **out,
-                                   struct hh_error *err) HH_MUST_CHECK;
+                                   const struct hh_hash *true_old_root, const struct hh_hash *proof,
+                                   size_t nproof, const struct hh_evidence_observation *obs,
+                                   char **out, struct hh_error *err) HH_MUST_CHECK;
 
 /* A signed note, entry index and bytes, its inclusion proof, and the authorised signers. */
 hh_status hh_evidence_unauthorised_entry(const struct hh_verifier *log_key, const char *note,
                                          size_t note_len, uint64_t index, const uint8_t *entry,
                                          size_t entry_len, const struct hh_hash *proof,
                                          size_t nproof, const struct hh_verifier *signers,
-                                         size_t nsigners,
-                                         const struct hh_evidence_observation *obs, char **out,
-                                         struct hh_error *err) HH_MUST_CHECK;
+                                         size_t nsigners, const struct hh_evidence_observation *obs,
+                                         char **out, struct hh_error *err) HH_MUST_CHECK;
 
 /* An observation of served data (path) that does not match a signed note. */
-hh_status hh_evidence_bad_data(const struct hh_verifier *log_key, const char *note,
-                               size_t note_len, const char *path,
-                               const struct hh_evidence_observation *obs, char **out,
-                               struct hh_error *err) HH_MUST_CHECK;
+hh_status hh_evidence_bad_data(const struct hh_verifier *log_key, const char *note, size_t note_len,
+                               const char *path, const struct hh_evidence_observation *obs,
+                               char **out, struct hh_error *err) HH_MUST_CHECK;
 
 struct hh_evidence_verdict {
     enum hh_evidence_kind kind;

@@ -20,7 +20,7 @@
 #include "hash.h"
 
 #define HH_WITNESS_MAX_PROOF 63
-#define HH_WITNESS_MAX_BODY (128 * 1024)
+#define HH_WITNESS_MAX_BODY  (128 * 1024)
 
 struct hh_witness_request {
     uint64_t old_size;
@@ -35,7 +35,7 @@ hh_status hh_witness_request_parse(const char *body, size_t len, struct hh_witne
 
 /* Formats a request; *out is malloc'd (caller frees). */
 hh_status hh_witness_request_format(uint64_t old_size, const struct hh_hash *proof, size_t nproof,
-                                    const char *note, size_t note_len, char **out,
-                                    size_t *outlen, struct hh_error *err) HH_MUST_CHECK;
+                                    const char *note, size_t note_len, char **out, size_t *outlen,
+                                    struct hh_error *err) HH_MUST_CHECK;
 
 #endif

@@ -31,6 +31,8 @@ int hh_cmd_dsse(int argc, char **argv);
 int hh_cmd_init(int argc, char **argv);
 int hh_cmd_serve(int argc, char **argv);
 int hh_cmd_submit(int argc, char **argv);
+int hh_cmd_status(int argc, char **argv);
+int hh_cmd_evidence(int argc, char **argv);
 int hh_cmd_verify(int argc, char **argv);
 
 /* True when argv holds -h or --help. */

@@ -118,7 +118,9 @@ int hh_cmd_serve(int argc, char **argv)
     if ((listen != NULL &&
          hh_config_parse_listen(listen, host, sizeof(host), &port, &err) != HH_OK) ||
         hh_node_start_sequencer(node, &err) != HH_OK ||
-        hh_server_start(node, host, port, &server, &bound, &err) != HH_OK) {
+        hh_server_start(node, host, port, &server, &bound, &err) != HH_OK ||
+        hh_node_start_peers(node, &err) != HH_OK) {
+        hh_server_stop(server);
         hh_node_close(node);
         return hh_cli_report("serve", &err);
     }

@@ -13,6 +13,8 @@ static const struct hh_command commands[] = {
     {"init", "create a node directory (keys, config, database)", hh_cmd_init},
     {"serve", "run a node: serve its log over HTTP", hh_cmd_serve},
     {"submit", "sign a statement and submit it to a node", hh_cmd_submit},
+    {"status", "a node's health: its log, its witnesses, the logs it witnesses", hh_cmd_status},
+    {"evidence", "check an evidence file offline", hh_cmd_evidence},
     {"verify", "verify a whole log through its tiles (URL or node DIR)", hh_cmd_verify},
 };
 

@@ -65,8 +65,8 @@ static json_t *base_object(enum hh_evidence_kind kind, const struct hh_verifier 
                   "origin", log_key->name, "log_key", vkey_string(log_key), "checkpoints", cps);
     if (o != NULL && obs != NULL)
         json_object_set_new(o, "observed",
-                            json_pack("{s:s, s:I, s:s}", "by", obs->by ? obs->by : "",
-                                      "time", (json_int_t)obs->time, "detail",
+                            json_pack("{s:s, s:I, s:s}", "by", obs->by ? obs->by : "", "time",
+                                      (json_int_t)obs->time, "detail",
                                       obs->detail ? obs->detail : ""));
     return o;
 }
@@ -80,8 +80,8 @@ static hh_status finish(json_t *o, char **out, struct hh_error *err)
     return HH_OK;
 }
 
-hh_status hh_evidence_split_view(const struct hh_verifier *log_key, const char *note1,
-                                 size_t len1, const char *note2, size_t len2,
+hh_status hh_evidence_split_view(const struct hh_verifier *log_key, const char *note1, size_t len1,
+                                 const char *note2, size_t len2,
                                  const struct hh_evidence_observation *obs, char **out,
                                  struct hh_error *err)
 {
@@ -92,10 +92,9 @@ hh_status hh_evidence_split_view(const struct hh_verifier *log_key, const char *
 
 hh_status hh_evidence_inconsistent(const struct hh_verifier *log_key, const char *old_note,
                                    size_t old_len, const char *new_note, size_t new_len,
-                                   const struct hh_hash *true_old_root,
-                                   const struct hh_hash *proof, size_t nproof,
-                                   const struct hh_evidence_observation *obs, char **out,
-                                   struct hh_error *err)
+                                   const struct hh_hash *true_old_root, const struct hh_hash *proof,
+                                   size_t nproof, const struct hh_evidence_observation *obs,
+                                   char **out, struct hh_error *err)
 {
     const char *notes[2] = {old_note, new_note};
     size_t lens[2] = {old_len, new_len};
@@ -112,9 +111,8 @@ hh_status hh_evidence_unauthorised_entry(const struct hh_verifier *log_key, cons
                                          size_t note_len, uint64_t index, const uint8_t *entry,
                                          size_t entry_len, const struct hh_hash *proof,
                                          size_t nproof, const struct hh_verifier *signers,
-                                         size_t nsigners,
-                                         const struct hh_evidence_observation *obs, char **out,
-                                         struct hh_error *err)
+                                         size_t nsigners, const struct hh_evidence_observation *obs,
+                                         char **out, struct hh_error *err)
 {
     json_t *o = base_object(HH_EVIDENCE_UNAUTHORISED_ENTRY, log_key, &note, &note_len, 1, obs);
     json_t *keys = json_array();
@@ -132,10 +130,9 @@ hh_status hh_evidence_unauthorised_entry(const struct hh_verifier *log_key, cons
     return finish(o, out, err);
 }
 
-hh_status hh_evidence_bad_data(const struct hh_verifier *log_key, const char *note,
-                               size_t note_len, const char *path,
-                               const struct hh_evidence_observation *obs, char **out,
-                               struct hh_error *err)
+hh_status hh_evidence_bad_data(const struct hh_verifier *log_key, const char *note, size_t note_len,
+                               const char *path, const struct hh_evidence_observation *obs,
+                               char **out, struct hh_error *err)
 {
     json_t *o = base_object(HH_EVIDENCE_BAD_DATA, log_key, &note, &note_len, 1, obs);
     if (o != NULL)
@@ -187,17 +184,15 @@ static hh_status load_proof(const json_t *a, struct hh_hash proof[HH_MERKLE_MAX_
                             HH_MERKLE_MAX_PROOF);
     for (size_t i = 0; i < json_array_size(a); i++) {
         const json_t *h = json_array_get(a, i);
-        if (!json_is_string(h) ||
-            hh_hash_from_base64(json_string_value(h), json_string_length(h), &proof[i], err) !=
-                HH_OK)
+        if (!json_is_string(h) || hh_hash_from_base64(json_string_value(h), json_string_length(h),
+                                                      &proof[i], err) != HH_OK)
             return hh_error_set(err, HH_ERR_INVALID, "proof element %zu is not a base64 hash", i);
     }
     *n = json_array_size(a);
     return HH_OK;
 }
 
-static void say(struct hh_evidence_verdict *v, bool proven, const char *fmt, ...)
-    HH_PRINTF(3, 4);
+static void say(struct hh_evidence_verdict *v, bool proven, const char *fmt, ...) HH_PRINTF(3, 4);
 
 static void say(struct hh_evidence_verdict *v, bool proven, const char *fmt, ...)
 {
@@ -248,8 +243,8 @@ static hh_status judge_inconsistent(const json_t *root, const struct signed_cp *
     root_b64(&old_root, rx);
     if (c[0].cp.size == 0 || c[0].cp.size >= c[1].cp.size ||
         hh_hash_equal(&old_root, &c[0].cp.root) ||
-        hh_merkle_verify_consistency(c[0].cp.size, c[1].cp.size, &old_root, &c[1].cp.root, proof,
-                                     n, NULL) != HH_OK) {
+        hh_merkle_verify_consistency(c[0].cp.size, c[1].cp.size, &old_root, &c[1].cp.root, proof, n,
+                                     NULL) != HH_OK) {
         say(v, false,
             "This proves nothing: the consistency proof does not show that the size-%llu tree "
             "starts with a size-%llu tree other than the signed one.",
@@ -299,8 +294,7 @@ static hh_status load_included_entry(const json_t *e, const struct signed_cp *c,
     *index = (uint64_t)json_integer_value(idx);
     cap = strlen(s) / 4 * 3 + 3;
     *data = malloc(cap);
-    if (*data == NULL ||
-        hh_base64_decode(s, strlen(s), false, *data, cap, len, err) != HH_OK) {
+    if (*data == NULL || hh_base64_decode(s, strlen(s), false, *data, cap, len, err) != HH_OK) {
         free(*data);
         *data = NULL;
         return hh_error_set(err, HH_ERR_INVALID, "entry data is not base64");
@@ -396,7 +390,10 @@ static hh_status judge(const json_t *root, struct hh_evidence_verdict *v, struct
             "An observation, not a proof: a witness reports that the log %s served data "
             "(\"%s\") that does not match its signed checkpoint of size %llu. Tiles are not "
             "signed, so this file cannot prove it to a third party; re-fetch to confirm.",
-            key.name, json_is_string(json_object_get(root, "path")) ? json_string_value(json_object_get(root, "path")) : "?",
+            key.name,
+            json_is_string(json_object_get(root, "path"))
+                ? json_string_value(json_object_get(root, "path"))
+                : "?",
             (unsigned long long)cps[0].cp.size);
         return HH_OK;
     }

@@ -47,8 +47,8 @@ hh_status hh__json_load_object(const char *json, size_t len, size_t max_bytes, s
         return rc;
     *root = json_loadb(json, len, JSON_REJECT_DUPLICATES, &jerr);
     if (*root == NULL)
-        return hh_error_set(err, HH_ERR_INVALID, "%s JSON, line %d column %d: %s", what,
-                            jerr.line, jerr.column, jerr.text);
+        return hh_error_set(err, HH_ERR_INVALID, "%s JSON, line %d column %d: %s", what, jerr.line,
+                            jerr.column, jerr.text);
     if (!json_is_object(*root)) {
         json_decref(*root);
         *root = NULL;

@@ -15,8 +15,7 @@
 
 /* Loads json[0..len) into *root (json_decref it). what names the input in errors. */
 hh_status hh__json_load_object(const char *json, size_t len, size_t max_bytes, size_t max_depth,
-                               const char *what, json_t **root,
-                               struct hh_error *err) HH_MUST_CHECK;
+                               const char *what, json_t **root, struct hh_error *err) HH_MUST_CHECK;
 
 /* The string member name of obj, or NULL (with err set) when absent or not a string. */
 const char *hh__json_string(const json_t *obj, const char *name, const char *what,

@@ -8,8 +8,8 @@
 #include <string.h>
 
 /* The next line of body from *pos (without its '\n'); HH_ERR_INVALID if none ends. */
-static hh_status next_line(const char *body, size_t len, size_t *pos, const char **line,
-                           size_t *n, struct hh_error *err)
+static hh_status next_line(const char *body, size_t len, size_t *pos, const char **line, size_t *n,
+                           struct hh_error *err)
 {
     const char *nl = *pos < len ? memchr(body + *pos, '\n', len - *pos) : NULL;
 
@@ -68,8 +68,8 @@ fail:
 }
 
 hh_status hh_witness_request_format(uint64_t old_size, const struct hh_hash *proof, size_t nproof,
-                                    const char *note, size_t note_len, char **out,
-                                    size_t *outlen, struct hh_error *err)
+                                    const char *note, size_t note_len, char **out, size_t *outlen,
+                                    struct hh_error *err)
 {
     size_t cap = 32 + nproof * 45 + 1 + note_len + 1, pos;
     char *buf;

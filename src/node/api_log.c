@@ -12,9 +12,9 @@
 #include "http.h"
 #include "tile_store.h"
 
-#define CACHE_FULL_TILE "public, max-age=31536000, immutable"
+#define CACHE_FULL_TILE    "public, max-age=31536000, immutable"
 #define CACHE_PARTIAL_TILE "public, max-age=3600"
-#define CACHE_CHECKPOINT "public, max-age=2"
+#define CACHE_CHECKPOINT   "public, max-age=2"
 
 static hh_status checkpoint_size(struct hh_server *s, uint64_t *size, struct hh_error *err)
 {
@@ -33,9 +33,21 @@ enum MHD_Result hh_api_checkpoint(struct hh_server *s, struct MHD_Connection *c)
     uint64_t size = 0;
     enum MHD_Result ret;
 
+    char *cosigs = NULL, *full = NULL;
+    size_t clen = 0;
+
     if (hh_sequencer_checkpoint(s->node->sequencer, &note, &len, &size, &err) != HH_OK)
         return hh_http_error(c, MHD_HTTP_SERVICE_UNAVAILABLE, "no_checkpoint", err.msg);
-    ret = hh_http_respond(c, MHD_HTTP_OK, "text/plain; charset=utf-8", note, len, CACHE_CHECKPOINT);
+    /* The log's signature and every cosignature gathered so far for this size. */
+    if (hh_wdb_cosignatures(s->node->wdb, size, &cosigs, &clen, NULL) == HH_OK &&
+        (full = malloc(len + clen)) != NULL) {
+        memcpy(full, note, len);
+        memcpy(full + len, cosigs, clen);
+    }
+    ret = hh_http_respond(c, MHD_HTTP_OK, "text/plain; charset=utf-8", full ? full : note,
+                          full ? len + clen : len, CACHE_CHECKPOINT);
+    free(full);
+    free(cosigs);
     free(note);
     return ret;
 }
@@ -118,4 +130,3 @@ enum MHD_Result hh_api_get_blob(struct hh_server *s, struct MHD_Connection *c, c
     free(data);
     return ret;
 }
-

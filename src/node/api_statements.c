@@ -26,7 +26,8 @@ static void on_sequenced(void *ctx, const struct hh_sequenced *res)
     }
     if (res->rc != HH_OK) {
         hh_sequencer_last_error(r->server->node->sequencer, &err);
-        snprintf(r->detail, sizeof(r->detail), "%s", err.msg[0] ? err.msg : hh_status_name(res->rc));
+        snprintf(r->detail, sizeof(r->detail), "%s",
+                 err.msg[0] ? err.msg : hh_status_name(res->rc));
     }
     r->answered = true;
     pthread_mutex_unlock(&r->mu);
@@ -163,8 +164,7 @@ static json_t *statement_json(struct hh_server *s, const struct hh_hash *id, uin
                      hh_http_proof_json(proof, n), "checkpoint", note);
 }
 
-enum MHD_Result hh_api_get_statement(struct hh_server *s, struct MHD_Connection *c,
-                                     const char *hex)
+enum MHD_Result hh_api_get_statement(struct hh_server *s, struct MHD_Connection *c, const char *hex)
 {
     struct hh_error err = {0};
     struct hh_hash id;
@@ -181,9 +181,9 @@ enum MHD_Result hh_api_get_statement(struct hh_server *s, struct MHD_Connection 
     rc = hh_sequencer_checkpoint(s->node->sequencer, &note, &note_len, &size, &err);
     if (rc == HH_OK && index >= size) {
         free(note);
-        return hh_http_json(c, MHD_HTTP_ACCEPTED,
-                            json_pack("{s:s, s:I, s:b}", "id", hex, "index", (json_int_t)index,
-                                      "pending", 1));
+        return hh_http_json(
+            c, MHD_HTTP_ACCEPTED,
+            json_pack("{s:s, s:I, s:b}", "id", hex, "index", (json_int_t)index, "pending", 1));
     }
     body = rc == HH_OK ? statement_json(s, &id, index, note, size, &err) : NULL;
     free(note);

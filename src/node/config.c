@@ -23,8 +23,14 @@ struct key {
     uint32_t min, max;
 };
 
-#define STR(n, f) {n, K_STR, offsetof(struct hh_config, f), sizeof(((struct hh_config *)0)->f), 0, 0}
-#define U32(n, f, lo, hi) {n, K_U32, offsetof(struct hh_config, f), 0, lo, hi}
+#define STR(n, f)                                                                                  \
+    {                                                                                              \
+        n, K_STR, offsetof(struct hh_config, f), sizeof(((struct hh_config *)0)->f), 0, 0          \
+    }
+#define U32(n, f, lo, hi)                                                                          \
+    {                                                                                              \
+        n, K_U32, offsetof(struct hh_config, f), 0, lo, hi                                         \
+    }
 
 static const struct key keys[] = {
     STR("party", party),
@@ -169,8 +175,8 @@ static hh_status set_log_detail(int kind, char **a, struct hh_config *c, struct 
     if (l->nsigners == HH_CONFIG_MAX_LOG_SIGNERS)
         return hh_error_set(err, HH_ERR_TOO_LARGE, "more than %d signers for log '%s'",
                             HH_CONFIG_MAX_LOG_SIGNERS, a[0]);
-    hh_status rc = copy_word(l->signers[l->nsigners], sizeof(l->signers[0]), a[1],
-                             "signer path", err);
+    hh_status rc =
+        copy_word(l->signers[l->nsigners], sizeof(l->signers[0]), a[1], "signer path", err);
     if (rc == HH_OK)
         l->nsigners++;
     return rc;
@@ -199,12 +205,12 @@ static hh_status add_witness(char **a, struct hh_config *c, struct hh_error *err
 }
 
 /* kind: 0 log, 1 log-mode, 2 log-signer, 3 witness. */
-static hh_status set_peer(int kind, const char *v, struct hh_config *c,
-                                    struct hh_error *err)
+static hh_status set_peer(int kind, const char *v, struct hh_config *c, struct hh_error *err)
 {
     static const int want[] = {4, 2, 2, 3};
-    static const char *const usage[] = {"log NAME ORIGIN URL VKEYFILE", "log-mode NAME mirror|plain",
-                                        "log-signer NAME VKEYFILE", "witness NAME URL VKEYFILE"};
+    static const char *const usage[] = {"log NAME ORIGIN URL VKEYFILE",
+                                        "log-mode NAME mirror|plain", "log-signer NAME VKEYFILE",
+                                        "witness NAME URL VKEYFILE"};
     char buf[LINE_MAX_BYTES];
     char *a[MAX_ARGS];
     size_t n = strlen(v);
@@ -240,8 +246,8 @@ static hh_status set_value(const struct key *k, const char *v, struct hh_config 
         return HH_OK;
     case K_U32:
         if (hh_parse_u64(v, len, &n, NULL) != HH_OK || n < k->min || n > k->max)
-            return hh_error_set(err, HH_ERR_INVALID, "'%s' must be a number from %u to %u",
-                                k->name, k->min, k->max);
+            return hh_error_set(err, HH_ERR_INVALID, "'%s' must be a number from %u to %u", k->name,
+                                k->min, k->max);
         *(uint32_t *)(void *)(base + k->offset) = (uint32_t)n;
         return HH_OK;
     case K_LISTEN:
@@ -265,8 +271,7 @@ static hh_status set_value(const struct key *k, const char *v, struct hh_config 
 }
 
 /* Splits one line (no newline) into key and value, trimming blanks and comments. */
-static hh_status parse_line(char *line, struct hh_config *c, int seen[NKEYS],
-                            struct hh_error *err)
+static hh_status parse_line(char *line, struct hh_config *c, int seen[NKEYS], struct hh_error *err)
 {
     char *hash = strchr(line, '#');
     char *key = line, *value, *end;
@@ -306,8 +311,7 @@ static hh_status check_required(const struct hh_config *c, struct hh_error *err)
     return HH_OK;
 }
 
-hh_status hh_config_parse(const char *text, size_t len, struct hh_config *out,
-                          struct hh_error *err)
+hh_status hh_config_parse(const char *text, size_t len, struct hh_config *out, struct hh_error *err)
 {
     int seen[NKEYS] = {0};
     char line[LINE_MAX_BYTES];

@@ -47,8 +47,7 @@ hh_status hh_read_stream(FILE *f, size_t max, char **out, size_t *len, struct hh
     return HH_OK;
 }
 
-hh_status hh_read_file(const char *path, size_t max, char **out, size_t *len,
-                       struct hh_error *err)
+hh_status hh_read_file(const char *path, size_t max, char **out, size_t *len, struct hh_error *err)
 {
     FILE *f = fopen(path, "rb");
     hh_status rc;

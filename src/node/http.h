@@ -60,6 +60,11 @@ enum MHD_Result hh_api_consistency(struct hh_server *s, struct MHD_Connection *c
 enum MHD_Result hh_api_get_statement(struct hh_server *s, struct MHD_Connection *c,
                                      const char *hex);
 enum MHD_Result hh_api_get_blob(struct hh_server *s, struct MHD_Connection *c, const char *hex);
+enum MHD_Result hh_api_gossip(struct hh_server *s, struct MHD_Connection *c);
+enum MHD_Result hh_api_evidence(struct hh_server *s, struct MHD_Connection *c);
+enum MHD_Result hh_api_status(struct hh_server *s, struct MHD_Connection *c);
+/* POST /add-checkpoint, once the body is complete. */
+enum MHD_Result hh_api_add_checkpoint(struct hh_request *r);
 /* POST /v1/statements: called when the body is complete, and again after resume. */
 enum MHD_Result hh_api_post_statement(struct hh_request *r);
 

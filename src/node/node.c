@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 
 #include "files.h"
+#include "peer.h"
 
 hh_status hh_node_path(const char *dir, const char *rel, char *out, size_t cap,
                        struct hh_error *err)
@@ -91,8 +92,7 @@ static hh_status write_config(const char *dir, const char *party, const char *or
     return rc;
 }
 
-hh_status hh_node_init(const char *dir, const char *party, const char *origin,
-                       struct hh_error *err)
+hh_status hh_node_init(const char *dir, const char *party, const char *origin, struct hh_error *err)
 {
     char name[HH_KEY_NAME_MAX + 1];
     struct hh_node *n = NULL;
@@ -158,6 +158,115 @@ static hh_status load_keys(struct hh_node *n, struct hh_error *err)
     return rc;
 }
 
+static hh_status load_vkey(struct hh_node *n, const char *rel, uint8_t type, struct hh_verifier *v,
+                           struct hh_error *err)
+{
+    char path[HH_CONFIG_PATH_MAX * 2];
+    hh_status rc = hh_node_path(n->dir, rel, path, sizeof(path), err);
+
+    if (rc == HH_OK)
+        rc = hh_load_verifier(path, v, err);
+    if (rc == HH_OK && v->type != type)
+        rc = hh_error_set(err, HH_ERR_INVALID, "%s: expected a key of type 0x%02x", path, type);
+    return rc;
+}
+
+static hh_status open_log(struct hh_node *n, struct hh_peer_log *l, struct hh_error *err)
+{
+    char rel[HH_CONFIG_PATH_MAX], path[HH_CONFIG_PATH_MAX * 2];
+    hh_status rc = load_vkey(n, l->cfg->vkey, HH_KEY_ED25519, &l->vkey, err);
+
+    if (rc == HH_OK && strcmp(l->vkey.name, l->cfg->origin) != 0)
+        rc = hh_error_set(err, HH_ERR_INVALID, "log '%s': its key is named '%s', not its origin",
+                          l->cfg->name, l->vkey.name);
+    for (size_t i = 0; rc == HH_OK && i < l->cfg->nsigners; i++, l->nsigners++)
+        rc = load_vkey(n, l->cfg->signers[i], HH_KEY_ED25519, &l->signers[i], err);
+    if (rc != HH_OK || !l->cfg->mirror)
+        return rc;
+    if (l->nsigners == 0)
+        return hh_error_set(err, HH_ERR_INVALID, "log '%s' is mirrored but has no log-signer",
+                            l->cfg->name);
+    snprintf(rel, sizeof(rel), "mirrors/%s.db", l->cfg->name);
+    rc = hh_node_path(n->dir, "mirrors", path, sizeof(path), err);
+    if (rc == HH_OK && mkdir(path, 0700) != 0 && errno != EEXIST)
+        rc = hh_error_set(err, HH_ERR_IO, "%s: %s", path, strerror(errno));
+    if (rc == HH_OK)
+        rc = hh_node_path(n->dir, rel, path, sizeof(path), err);
+    if (rc == HH_OK)
+        rc = hh_store_open_sqlite(path, &l->mirror, err);
+    return rc;
+}
+
+static hh_status load_peers(struct hh_node *n, struct hh_error *err)
+{
+    char path[HH_CONFIG_PATH_MAX * 2];
+    hh_status rc = hh_node_path(n->dir, "witness.db", path, sizeof(path), err);
+
+    if (rc == HH_OK)
+        rc = hh_wdb_open(path, &n->wdb, err);
+    for (size_t i = 0; rc == HH_OK && i < n->config.nlogs; i++) {
+        struct hh_peer_log *l = &n->logs[i];
+        l->cfg = &n->config.logs[i];
+        pthread_mutex_init(&l->mu, NULL);
+        n->nlogs++;
+        if (strcmp(l->cfg->origin, n->config.origin) == 0)
+            rc = hh_error_set(err, HH_ERR_INVALID, "log '%s' has this node's own origin",
+                              l->cfg->name);
+        else
+            rc = open_log(n, l, err);
+    }
+    for (size_t i = 0; rc == HH_OK && i < n->config.nwitnesses; i++) {
+        n->witnesses[i].cfg = &n->config.witnesses[i];
+        rc =
+            load_vkey(n, n->witnesses[i].cfg->vkey, HH_KEY_COSIGNATURE, &n->witnesses[i].vkey, err);
+        n->nwitnesses = i + 1;
+    }
+    return rc;
+}
+
+struct hh_peer_log *hh_node_find_log(struct hh_node *n, const char *origin)
+{
+    for (size_t i = 0; i < n->nlogs; i++)
+        if (strcmp(n->logs[i].cfg->origin, origin) == 0)
+            return &n->logs[i];
+    return NULL;
+}
+
+static const char *evidence_kind(const char *json, size_t len, bool *proven)
+{
+    struct hh_evidence_verdict v;
+    static const char *const names[] = {"split-view", "inconsistent", "unauthorised-entry",
+                                        "bad-data"};
+    *proven = false;
+    if (hh_evidence_verify(json, len, &v, NULL) != HH_OK)
+        return "unreadable";
+    *proven = v.proven;
+    return names[v.kind];
+}
+
+hh_status hh_node_record_evidence(struct hh_node *n, const char *origin, const char *json,
+                                  size_t len, struct hh_error *err)
+{
+    char path[HH_CONFIG_PATH_MAX * 2], rel[96];
+    bool proven = false;
+    const char *kind = evidence_kind(json, len, &proven);
+    int64_t id = 0;
+    hh_status rc = hh_wdb_add_evidence(n->wdb, origin, kind, json, len, &id, err);
+
+    if (rc == HH_OK && proven)
+        rc = hh_wdb_freeze(n->wdb, origin, err);
+    if (rc == HH_OK)
+        rc = hh_node_path(n->dir, "evidence", path, sizeof(path), err);
+    if (rc == HH_OK && mkdir(path, 0700) != 0 && errno != EEXIST)
+        rc = hh_error_set(err, HH_ERR_IO, "%s: %s", path, strerror(errno));
+    snprintf(rel, sizeof(rel), "evidence/%lld-%s.json", (long long)id, kind);
+    if (rc == HH_OK)
+        rc = hh_node_path(n->dir, rel, path, sizeof(path), err);
+    if (rc == HH_OK)
+        rc = hh_write_new_file(path, json, len, 0644, err);
+    return rc;
+}
+
 hh_status hh_node_open(const char *dir, struct hh_node **out, struct hh_error *err)
 {
     char path[HH_CONFIG_PATH_MAX * 2];
@@ -175,6 +284,8 @@ hh_status hh_node_open(const char *dir, struct hh_node **out, struct hh_error *e
     if (rc == HH_OK)
         rc = load_keys(n, err);
     if (rc == HH_OK)
+        rc = load_peers(n, err);
+    if (rc == HH_OK)
         rc = hh_node_path(dir, n->config.database, path, sizeof(path), err);
     if (rc == HH_OK)
         rc = hh_store_open_sqlite(path, &n->store, err);
@@ -186,6 +297,27 @@ hh_status hh_node_open(const char *dir, struct hh_node **out, struct hh_error *e
     return HH_OK;
 }
 
+static void poke_peers(void *ctx, uint64_t size)
+{
+    struct hh_node *n = ctx;
+    (void)size;
+    hh_peer_client_poke(__atomic_load_n(&n->peers, __ATOMIC_ACQUIRE));
+}
+
+hh_status hh_node_start_peers(struct hh_node *n, struct hh_error *err)
+{
+    struct hh_peer_client *p = NULL;
+    hh_status rc = hh_peer_client_start(n, &p, err);
+    if (rc == HH_OK)
+        __atomic_store_n(&n->peers, p, __ATOMIC_RELEASE);
+    return rc;
+}
+
+void hh_node_stop_peers(struct hh_node *n)
+{
+    hh_peer_client_stop(__atomic_exchange_n(&n->peers, NULL, __ATOMIC_ACQ_REL));
+}
+
 hh_status hh_node_start_sequencer(struct hh_node *n, struct hh_error *err)
 {
     struct hh_sequencer_config sc = {
@@ -194,6 +326,8 @@ hh_status hh_node_start_sequencer(struct hh_node *n, struct hh_error *err)
         .interval_ms = n->config.batch_interval_ms,
         .batch_max = n->config.batch_max,
         .queue_max = n->config.queue_max,
+        .on_checkpoint = poke_peers,
+        .ctx = n,
     };
     return hh_sequencer_start(n->store, &sc, &n->sequencer, err);
 }
@@ -202,8 +336,14 @@ void hh_node_close(struct hh_node *n)
 {
     if (n == NULL)
         return;
+    hh_node_stop_peers(n);
     hh_sequencer_stop(n->sequencer);
     hh_store_close(n->store);
+    for (size_t i = 0; i < n->nlogs; i++) {
+        hh_store_close(n->logs[i].mirror);
+        pthread_mutex_destroy(&n->logs[i].mu);
+    }
+    hh_wdb_close(n->wdb);
     hh_signer_free(n->log_key);
     hh_signer_free(n->witness_key);
     free(n);

@@ -12,9 +12,30 @@
 
 #include <henhouse/henhouse.h>
 
+#include <pthread.h>
+
 #include "config.h"
 #include "sequencer.h"
 #include "store.h"
+#include "witness_db.h"
+
+/* A log this node witnesses (from a "log" config line). */
+struct hh_peer_log {
+    const struct hh_config_log *cfg;
+    struct hh_verifier vkey;
+    struct hh_verifier signers[HH_CONFIG_MAX_LOG_SIGNERS];
+    size_t nsigners;
+    struct hh_store *mirror; /* DIR/mirrors/NAME.db; NULL in plain mode */
+    pthread_mutex_t mu;      /* serialises mirror syncs */
+};
+
+/* A witness of this node's log (from a "witness" config line). */
+struct hh_peer_witness {
+    const struct hh_config_witness *cfg;
+    struct hh_verifier vkey;
+};
+
+struct hh_peer_client;
 
 struct hh_node {
     char dir[HH_CONFIG_PATH_MAX];
@@ -27,6 +48,12 @@ struct hh_node {
     size_t nsigners;
     struct hh_store *store;
     struct hh_sequencer *sequencer; /* NULL unless started */
+    struct hh_wdb *wdb;             /* DIR/witness.db */
+    struct hh_peer_log logs[HH_CONFIG_MAX_LOGS];
+    size_t nlogs;
+    struct hh_peer_witness witnesses[HH_CONFIG_MAX_WITNESSES];
+    size_t nwitnesses;
+    struct hh_peer_client *peers; /* NULL unless started */
 };
 
 /*
@@ -42,6 +69,22 @@ hh_status hh_node_open(const char *dir, struct hh_node **out, struct hh_error *e
 
 /* Starts the sequencer (for serving); reads need no sequencer. */
 hh_status hh_node_start_sequencer(struct hh_node *n, struct hh_error *err) HH_MUST_CHECK;
+
+/* Starts the peer client (push, pull, gossip); after the sequencer. */
+hh_status hh_node_start_peers(struct hh_node *n, struct hh_error *err) HH_MUST_CHECK;
+
+/* Stops the peer client, if started. */
+void hh_node_stop_peers(struct hh_node *n);
+
+/* The witnessed log with this origin, or NULL. */
+struct hh_peer_log *hh_node_find_log(struct hh_node *n, const char *origin);
+
+/*
+ * Records evidence: in the witness database and as DIR/evidence/<id>-<kind>.json.
+ * A proven kind also freezes the log's witness state.
+ */
+hh_status hh_node_record_evidence(struct hh_node *n, const char *origin, const char *json,
+                                  size_t len, struct hh_error *err) HH_MUST_CHECK;
 
 /* Stops the sequencer (committing what is queued), closes the store, wipes keys. NULL is fine. */
 void hh_node_close(struct hh_node *n);

@@ -32,6 +32,8 @@ struct hh_sequencer {
     char origin[HH_ORIGIN_MAX + 1];
     const struct hh_signer *log_key;
     uint32_t interval_ms, batch_max, queue_max;
+    void (*on_checkpoint)(void *ctx, uint64_t size);
+    void *ctx;
 
     pthread_t thread;
     pthread_mutex_t mu;
@@ -120,6 +122,8 @@ static hh_status sign_checkpoint(struct hh_sequencer *q, uint64_t size, struct h
     q->cp_root = cp.root;
     q->have_cp = true;
     pthread_mutex_unlock(&q->mu);
+    if (q->on_checkpoint != NULL)
+        q->on_checkpoint(q->ctx, size);
     return HH_OK;
 }
 
@@ -349,6 +353,8 @@ hh_status hh_sequencer_start(struct hh_store *store, const struct hh_sequencer_c
     q->interval_ms = cfg->interval_ms;
     q->batch_max = cfg->batch_max;
     q->queue_max = cfg->queue_max;
+    q->on_checkpoint = cfg->on_checkpoint;
+    q->ctx = cfg->ctx;
     pthread_mutex_init(&q->mu, NULL);
     pthread_condattr_t ca;
     pthread_condattr_init(&ca);
@@ -369,8 +375,7 @@ hh_status hh_sequencer_start(struct hh_store *store, const struct hh_sequencer_c
     return HH_OK;
 }
 
-static hh_status enqueue_locked(struct hh_sequencer *q, const struct item *it,
-                                struct hh_error *err)
+static hh_status enqueue_locked(struct hh_sequencer *q, const struct item *it, struct hh_error *err)
 {
     if (q->stopping)
         return hh_error_set(err, HH_ERR_CONFLICT, "the node is shutting down");
@@ -392,9 +397,9 @@ static hh_status enqueue_locked(struct hh_sequencer *q, const struct item *it,
     return HH_OK;
 }
 
-hh_status hh_sequencer_submit(struct hh_sequencer *q, const struct hh_hash *id,
-                              const uint8_t *data, size_t len, bool want_checkpoint,
-                              hh_sequenced_fn done, void *ctx, struct hh_error *err)
+hh_status hh_sequencer_submit(struct hh_sequencer *q, const struct hh_hash *id, const uint8_t *data,
+                              size_t len, bool want_checkpoint, hh_sequenced_fn done, void *ctx,
+                              struct hh_error *err)
 {
     struct item it;
     hh_status rc;
@@ -419,8 +424,8 @@ hh_status hh_sequencer_submit(struct hh_sequencer *q, const struct hh_hash *id,
     return rc;
 }
 
-hh_status hh_sequencer_checkpoint(struct hh_sequencer *q, char **note, size_t *len,
-                                  uint64_t *size, struct hh_error *err)
+hh_status hh_sequencer_checkpoint(struct hh_sequencer *q, char **note, size_t *len, uint64_t *size,
+                                  struct hh_error *err)
 {
     hh_status rc = HH_OK;
 

@@ -35,6 +35,9 @@ struct hh_sequencer_config {
     uint32_t interval_ms;
     uint32_t batch_max;
     uint32_t queue_max;
+    /* Called on the sequencer thread after each new checkpoint is stored (may be NULL). */
+    void (*on_checkpoint)(void *ctx, uint64_t size);
+    void *ctx;
 };
 
 /*
@@ -62,17 +65,16 @@ hh_status hh_sequencer_start(struct hh_store *store, const struct hh_sequencer_c
  * sequencer thread, unless this returns an error: HH_ERR_TOO_LARGE when the
  * queue is full, HH_ERR_CONFLICT when the sequencer is stopping or stopped.
  */
-hh_status hh_sequencer_submit(struct hh_sequencer *q, const struct hh_hash *id,
-                              const uint8_t *data, size_t len, bool want_checkpoint,
-                              hh_sequenced_fn done, void *ctx,
+hh_status hh_sequencer_submit(struct hh_sequencer *q, const struct hh_hash *id, const uint8_t *data,
+                              size_t len, bool want_checkpoint, hh_sequenced_fn done, void *ctx,
                               struct hh_error *err) HH_MUST_CHECK;
 
 /*
  * Copies the latest signed checkpoint note into a malloc'd buffer (caller
  * frees) with its size. HH_ERR_NOT_FOUND before the first one.
  */
-hh_status hh_sequencer_checkpoint(struct hh_sequencer *q, char **note, size_t *len,
-                                  uint64_t *size, struct hh_error *err) HH_MUST_CHECK;
+hh_status hh_sequencer_checkpoint(struct hh_sequencer *q, char **note, size_t *len, uint64_t *size,
+                                  struct hh_error *err) HH_MUST_CHECK;
 
 /* The last error that stopped or failed a batch ("" if none), copied into out. */
 void hh_sequencer_last_error(struct hh_sequencer *q, struct hh_error *out);

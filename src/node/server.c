@@ -83,6 +83,12 @@ static enum MHD_Result route_get(struct hh_server *s, struct MHD_Connection *c, 
         return hh_api_consistency(s, c);
     if (strncmp(url, "/v1/blobs/", 10) == 0)
         return hh_api_get_blob(s, c, url + 10);
+    if (strcmp(url, "/v1/gossip") == 0)
+        return hh_api_gossip(s, c);
+    if (strcmp(url, "/v1/evidence") == 0)
+        return hh_api_evidence(s, c);
+    if (strcmp(url, "/v1/status") == 0)
+        return hh_api_status(s, c);
     return hh_http_error(c, MHD_HTTP_NOT_FOUND, "not_found", "no such path");
 }
 
@@ -121,14 +127,15 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
     if (strcmp(method, "POST") != 0)
         return hh_http_error(c, MHD_HTTP_METHOD_NOT_ALLOWED, "method_not_allowed",
                              "only GET, HEAD and POST are served");
-    if (strcmp(url, "/v1/statements") != 0)
+    bool submit = strcmp(url, "/v1/statements") == 0;
+    if (!submit && strcmp(url, "/add-checkpoint") != 0)
         return hh_http_error(c, MHD_HTTP_NOT_FOUND, "not_found", "no such path");
     if (r->body_too_large) {
         char detail[96];
         snprintf(detail, sizeof(detail), "the body is over %zu bytes", s->max_body);
         return hh_http_error(c, MHD_HTTP_CONTENT_TOO_LARGE, "too_large", detail);
     }
-    return hh_api_post_statement(r);
+    return submit ? hh_api_post_statement(r) : hh_api_add_checkpoint(r);
 }
 
 static hh_status resolve(const char *host, uint16_t port, struct sockaddr_storage *ss,
@@ -177,8 +184,8 @@ hh_status hh_server_start(struct hh_node *node, const char *host, uint16_t port,
         MHD_OPTION_THREAD_POOL_SIZE, (unsigned)cfg->threads, MHD_OPTION_CONNECTION_LIMIT,
         (unsigned)cfg->max_connections, MHD_OPTION_CONNECTION_TIMEOUT,
         (unsigned)cfg->request_timeout_s, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)32 * 1024,
-        MHD_OPTION_LISTENING_ADDRESS_REUSE, 1, MHD_OPTION_NOTIFY_COMPLETED, request_completed,
-        NULL, MHD_OPTION_END);
+        MHD_OPTION_LISTENING_ADDRESS_REUSE, 1, MHD_OPTION_NOTIFY_COMPLETED, request_completed, NULL,
+        MHD_OPTION_END);
     if (s->daemon == NULL) {
         free(s);
         return hh_error_set(err, HH_ERR_IO, "cannot listen on %s:%u (in use?)", host,
@@ -195,6 +202,7 @@ void hh_server_stop(struct hh_server *s)
     if (s == NULL)
         return;
     MHD_quiesce_daemon(s->daemon);
+    hh_node_stop_peers(s->node);
     /* Commit and answer what is queued; suspended connections are resumed by it. */
     hh_sequencer_stop(s->node->sequencer);
     s->node->sequencer = NULL;

@@ -42,9 +42,9 @@ typedef int (*hh_store_entry_fn)(void *ctx, uint64_t index, const uint8_t *data,
 struct hh_store_checkpoint {
     uint64_t size;
     struct hh_hash root;
-    char *note;    /* the signed note; malloc'd, freed with hh_store_checkpoint_clear */
+    char *note; /* the signed note; malloc'd, freed with hh_store_checkpoint_clear */
     size_t note_len;
-    int64_t time;  /* when it was stored, Unix seconds */
+    int64_t time; /* when it was stored, Unix seconds */
 };
 
 /*
@@ -66,8 +66,8 @@ hh_status hh_store_size(struct hh_store *s, uint64_t *size, struct hh_error *err
  */
 hh_status hh_store_append(struct hh_store *s, uint64_t first_index,
                           const struct hh_store_entry *entries, size_t n,
-                          const struct hh_node_id *ids, const struct hh_hash *hashes,
-                          size_t nnodes, struct hh_error *err) HH_MUST_CHECK;
+                          const struct hh_node_id *ids, const struct hh_hash *hashes, size_t nnodes,
+                          struct hh_error *err) HH_MUST_CHECK;
 
 /* Reads tree nodes; HH_ERR_NOT_FOUND if any is missing. */
 hh_status hh_store_read_nodes(struct hh_store *s, const struct hh_node_id *ids, size_t n,
@@ -81,9 +81,8 @@ hh_status hh_store_read_node_range(struct hh_store *s, uint8_t level, uint64_t s
 struct hh_hash_reader hh_store_hash_reader(struct hh_store *s);
 
 /* Calls fn for entries start..start+n-1 (all must exist: else HH_ERR_NOT_FOUND). */
-hh_status hh_store_read_entries(struct hh_store *s, uint64_t start, size_t n,
-                                hh_store_entry_fn fn, void *ctx,
-                                struct hh_error *err) HH_MUST_CHECK;
+hh_status hh_store_read_entries(struct hh_store *s, uint64_t start, size_t n, hh_store_entry_fn fn,
+                                void *ctx, struct hh_error *err) HH_MUST_CHECK;
 
 /* The index of the entry with statement id; HH_ERR_NOT_FOUND if none. */
 hh_status hh_store_find_id(struct hh_store *s, const struct hh_hash *id, uint64_t *index,
@@ -105,7 +104,8 @@ hh_status hh_store_latest_checkpoint(struct hh_store *s, struct hh_store_checkpo
 hh_status hh_store_checkpoint_at(struct hh_store *s, uint64_t size, struct hh_store_checkpoint *out,
                                  struct hh_error *err) HH_MUST_CHECK;
 
-/* Calls fn(ctx, checkpoint) for every stored checkpoint in size order (the borrow ends at return). */
+/* Calls fn(ctx, checkpoint) for every stored checkpoint in size order (the borrow ends at return).
+ */
 typedef int (*hh_store_checkpoint_fn)(void *ctx, const struct hh_store_checkpoint *c);
 hh_status hh_store_each_checkpoint(struct hh_store *s, hh_store_checkpoint_fn fn, void *ctx,
                                    struct hh_error *err) HH_MUST_CHECK;
@@ -114,8 +114,8 @@ void hh_store_checkpoint_clear(struct hh_store_checkpoint *c);
 
 /* Content-addressed blobs: stored under SHA-256 of data; put is idempotent. */
 #define HH_BLOB_MAX (16 * 1024 * 1024)
-hh_status hh_store_put_blob(struct hh_store *s, const uint8_t *data, size_t len,
-                            struct hh_hash *id, struct hh_error *err) HH_MUST_CHECK;
+hh_status hh_store_put_blob(struct hh_store *s, const uint8_t *data, size_t len, struct hh_hash *id,
+                            struct hh_error *err) HH_MUST_CHECK;
 /* *data is malloc'd, freed by the caller with free(). */
 hh_status hh_store_get_blob(struct hh_store *s, const struct hh_hash *id, uint8_t **data,
                             size_t *len, struct hh_error *err) HH_MUST_CHECK;

@@ -88,7 +88,7 @@ static hh_status http_checkpoint(void *conn, size_t max, uint8_t **out, size_t *
 }
 
 static hh_status http_tile(void *conn, const struct hh_tile *t, size_t max, uint8_t **out,
-                          size_t *len, struct hh_error *err)
+                           size_t *len, struct hh_error *err)
 {
     char path[HH_TILE_PATH_MAX];
 
@@ -167,7 +167,7 @@ static hh_status store_checkpoint(void *conn, size_t max, uint8_t **out, size_t 
 }
 
 static hh_status store_tile(void *conn, const struct hh_tile *t, size_t max, uint8_t **out,
-                           size_t *len, struct hh_error *err)
+                            size_t *len, struct hh_error *err)
 {
     char path[HH_TILE_PATH_MAX];
     hh_status rc;

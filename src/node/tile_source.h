@@ -23,7 +23,7 @@
 
 #include "store.h"
 
-#define HH_TILE_SOURCE_URL_MAX 2048
+#define HH_TILE_SOURCE_URL_MAX    2048
 #define HH_TILE_SOURCE_TIMEOUT_MS 60000
 
 struct hh_tile_source {

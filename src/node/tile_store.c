@@ -32,8 +32,7 @@ static hh_status read_bundle(struct hh_store *s, const struct hh_tile *t, uint8_
         return hh_error_set(err, HH_ERR_NOMEM, "out of memory");
     rc = hh_store_read_entries(s, t->index * HH_TILE_WIDTH, t->width, bundle_add, &b, err);
     if (rc == HH_OK && b.rc != HH_OK)
-        rc = hh_error_set(err, b.rc, "entry bundle %llu overflows",
-                          (unsigned long long)t->index);
+        rc = hh_error_set(err, b.rc, "entry bundle %llu overflows", (unsigned long long)t->index);
     if (rc != HH_OK) {
         free(b.buf);
         return rc;

@@ -8,8 +8,8 @@
 
 struct hh_tree_batch {
     struct hh_store *store;
-    uint64_t next;  /* index of the next leaf */
-    uint64_t end;   /* new_size */
+    uint64_t next; /* index of the next leaf */
+    uint64_t end;  /* new_size */
     uint64_t lo[HH_MERKLE_MAX_PROOF], hi[HH_MERKLE_MAX_PROOF];
     struct hh_hash *level[HH_MERKLE_MAX_PROOF];
     struct hh_node_id *ids; /* creation order, for writing */
@@ -17,16 +17,15 @@ struct hh_tree_batch {
     size_t n, cap;
 };
 
-static hh_status batch_read(void *ctx, const struct hh_node_id *ids, size_t n,
-                            struct hh_hash *out, struct hh_error *err)
+static hh_status batch_read(void *ctx, const struct hh_node_id *ids, size_t n, struct hh_hash *out,
+                            struct hh_error *err)
 {
     struct hh_tree_batch *b = ctx;
 
     for (size_t i = 0; i < n; i++) {
         uint8_t l = ids[i].level;
         uint64_t j = ids[i].index;
-        if (l < HH_MERKLE_MAX_PROOF && j >= b->lo[l] && j < b->hi[l] &&
-            ((j + 1) << l) <= b->next) {
+        if (l < HH_MERKLE_MAX_PROOF && j >= b->lo[l] && j < b->hi[l] && ((j + 1) << l) <= b->next) {
             out[i] = b->level[l][j - b->lo[l]];
             continue;
         }

@@ -23,10 +23,10 @@
 #include <string.h>
 #include <time.h>
 
-#define LEVELS 8 /* tile levels that can hold hashes: 256^8 = 2^64 */
-#define KEPT 3
-#define PROGRESS_MS 200
-#define B64_HASH 45
+#define LEVELS           8 /* tile levels that can hold hashes: 256^8 = 2^64 */
+#define KEPT             3
+#define PROGRESS_MS      200
+#define B64_HASH         45
 #define LEAVES_OF(level) ((uint64_t)1 << (HH_TILE_HEIGHT * (level)))
 
 struct kept {
@@ -80,9 +80,8 @@ static void describe_hash(uint8_t level, uint64_t i, char *out, size_t cap)
 /* ---- the checkpoints ---- */
 
 /* Parses a signed note, verifies it under key and parses its checkpoint text. */
-static hh_status signed_checkpoint(const char *what, const struct hh_verifier *key,
-                                   const char *buf, size_t len, struct hh_checkpoint *cp,
-                                   struct hh_error *err)
+static hh_status signed_checkpoint(const char *what, const struct hh_verifier *key, const char *buf,
+                                   size_t len, struct hh_checkpoint *cp, struct hh_error *err)
 {
     struct hh_error inner = {0};
     struct hh_note_verified v;
@@ -122,8 +121,8 @@ static hh_status fetch_checkpoint(const struct hh_tile_source *src, void *conn,
 static hh_status fetch_tile(const struct run *r, void *conn, const struct hh_tile *t,
                             uint8_t **data, size_t *len, struct hh_error *err)
 {
-    size_t max = t->entries ? (size_t)t->width * (2 + HH_ENTRY_MAX)
-                            : (size_t)t->width * HH_HASH_LEN;
+    size_t max =
+        t->entries ? (size_t)t->width * (2 + HH_ENTRY_MAX) : (size_t)t->width * HH_HASH_LEN;
     return r->src->tile(conn, t, max, data, len, err);
 }
 
@@ -164,8 +163,7 @@ static hh_status check_entries(const struct run *r, const struct hh_tile *t, con
 
     tile_name(t, path);
     if (hh_bundle_parse(data, len, t->width, entries, lens, &inner) != HH_OK)
-        return hh_error_set(err, HH_ERR_VERIFY, "%s: malformed entry bundle: %s", path,
-                            inner.msg);
+        return hh_error_set(err, HH_ERR_VERIFY, "%s: malformed entry bundle: %s", path, inner.msg);
     for (size_t i = 0; i < t->width; i++) {
         hh_merkle_leaf_hash(entries[i], lens[i], &leaves[i]);
         rc = check_envelope(r, t->index * HH_TILE_WIDTH + i, path, entries[i], lens[i], err);
@@ -403,8 +401,7 @@ static hh_status recomputed_tile(void *ctx, const struct hh_tile *t, uint8_t *ou
         t->index * HH_TILE_WIDTH + t->width <= r->count[t->level])
         h = &r->level[t->level][t->index * HH_TILE_WIDTH];
     if (t->entries || h == NULL)
-        return hh_error_set(err, HH_ERR_INTERNAL, "recomputed %s is not held",
-                            tile_name(t, name));
+        return hh_error_set(err, HH_ERR_INTERNAL, "recomputed %s is not held", tile_name(t, name));
     memcpy(out, h, (size_t)t->width * HH_HASH_LEN);
     *got = t->width;
     return HH_OK;
@@ -420,8 +417,9 @@ static hh_status check_root(const struct hh_hash_reader *hr, uint64_t size,
     if (rc != HH_OK)
         return rc;
     if (!hh_hash_equal(&got, want))
-        return hh_error_set(err, HH_ERR_VERIFY, "root mismatch: checkpoint says %s, entries give %s",
-                            b64(want, a), b64(&got, b));
+        return hh_error_set(err, HH_ERR_VERIFY,
+                            "root mismatch: checkpoint says %s, entries give %s", b64(want, a),
+                            b64(&got, b));
     return HH_OK;
 }
 

@@ -53,7 +53,7 @@ struct hh_verify_options {
     size_t nsigners;
     const char *old_note; /* optional earlier signed checkpoint (NULL: none) */
     size_t old_note_len;
-    unsigned threads; /* 1..HH_VERIFY_MAX_THREADS */
+    unsigned threads;               /* 1..HH_VERIFY_MAX_THREADS */
     hh_verify_progress_fn progress; /* optional */
     void *progress_ctx;
 };

@@ -16,14 +16,14 @@
 
 #define SCHEMA_VERSION 1
 #define SCHEMA                                                                                     \
-    "CREATE TABLE IF NOT EXISTS witness_state(origin TEXT PRIMARY KEY, size INTEGER NOT NULL,"    \
-    " root BLOB NOT NULL, note BLOB NOT NULL, time INTEGER NOT NULL,"                             \
+    "CREATE TABLE IF NOT EXISTS witness_state(origin TEXT PRIMARY KEY, size INTEGER NOT NULL,"     \
+    " root BLOB NOT NULL, note BLOB NOT NULL, time INTEGER NOT NULL,"                              \
     " frozen INTEGER NOT NULL DEFAULT 0);"                                                         \
-    "CREATE TABLE IF NOT EXISTS cosignatures(size INTEGER NOT NULL, witness TEXT NOT NULL,"       \
-    " line TEXT NOT NULL, timestamp INTEGER NOT NULL, PRIMARY KEY(size, witness));"               \
-    "CREATE TABLE IF NOT EXISTS evidence(id INTEGER PRIMARY KEY, origin TEXT NOT NULL,"           \
-    " kind TEXT NOT NULL, body BLOB NOT NULL, time INTEGER NOT NULL);"                            \
-    "CREATE TABLE IF NOT EXISTS peer_status(name TEXT PRIMARY KEY, last_ok INTEGER NOT NULL,"     \
+    "CREATE TABLE IF NOT EXISTS cosignatures(size INTEGER NOT NULL, witness TEXT NOT NULL,"        \
+    " line TEXT NOT NULL, timestamp INTEGER NOT NULL, PRIMARY KEY(size, witness));"                \
+    "CREATE TABLE IF NOT EXISTS evidence(id INTEGER PRIMARY KEY, origin TEXT NOT NULL,"            \
+    " kind TEXT NOT NULL, body BLOB NOT NULL, time INTEGER NOT NULL);"                             \
+    "CREATE TABLE IF NOT EXISTS peer_status(name TEXT PRIMARY KEY, last_ok INTEGER NOT NULL,"      \
     " last_error TEXT NOT NULL, last_error_time INTEGER NOT NULL, failures INTEGER NOT NULL);"
 
 struct hh_wdb {
@@ -43,8 +43,7 @@ static hh_status exec(struct hh_wdb *w, const char *sql, struct hh_error *err)
     return HH_OK;
 }
 
-static hh_status prepare(struct hh_wdb *w, const char *sql, sqlite3_stmt **st,
-                         struct hh_error *err)
+static hh_status prepare(struct hh_wdb *w, const char *sql, sqlite3_stmt **st, struct hh_error *err)
 {
     if (sqlite3_prepare_v2(w->db, sql, -1, st, NULL) != SQLITE_OK)
         return db_error(w, err, "prepare");
@@ -291,7 +290,8 @@ hh_status hh_wdb_each_state(struct hh_wdb *w, hh_wdb_state_fn fn, void *ctx, str
     hh_status rc;
 
     pthread_mutex_lock(&w->mu);
-    rc = prepare(w, "SELECT origin, size, root, note, time, frozen FROM witness_state ORDER BY origin",
+    rc = prepare(w,
+                 "SELECT origin, size, root, note, time, frozen FROM witness_state ORDER BY origin",
                  &st, err);
     while (rc == HH_OK && sqlite3_step(st) == SQLITE_ROW) {
         struct hh_wdb_state s;

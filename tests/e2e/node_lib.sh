@@ -97,7 +97,7 @@ statement() {
 
 # submitter FILE TAG COUNT [--wait] : submits COUNT distinct statements one by
 # one; appends "ID INDEX" to FILE for each acknowledged one and "fail" lines
-# for failures. Stops early when $T/stop exists.
+# to failures.FILE for failures. Stops early when $T/stop exists.
 submitter() {
   local file=$1 tag=$2 count=$3 wait=${4:-}
   for i in $(seq 1 "$count"); do
@@ -107,7 +107,7 @@ submitter() {
                --key "$SUBMIT_KEY" $wait 2>&1); then
       echo "$out" | awk '/^id /{id=$2} /^index /{ix=$2} END{print id, ix}' >>"$file"
     else
-      echo "fail $tag-$i ${out//$'\n'/ }" >>"$file.fail"
+      echo "fail $tag-$i ${out//$'\n'/ }" >>"$(dirname "$file")/failures.$(basename "$file")"
     fi
   done
 }

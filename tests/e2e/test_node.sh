@@ -36,7 +36,7 @@ wait_submitters() { for p in "$@"; do wait "$p"; done; }
 wait_submitters "${subs[@]}"
 echo "   ($TOTAL submissions by $SUBMITTERS clients in $((SECONDS - start)) s)"
 cat acked.* >acked
-check_true "no submission failed" bash -c "! cat acked.*.fail 2>/dev/null | grep -q ."
+check_true "no submission failed" bash -c "! cat failures.acked.* 2>/dev/null | grep -q ."
 check_true "$TOTAL acknowledged" test "$(wc -l <acked)" -eq "$TOTAL"
 check_true "ids are distinct" test "$(cut -d' ' -f1 acked | sort -u | wc -l)" -eq "$TOTAL"
 check_true "indexes are exactly 0..$((TOTAL - 1))" \
@@ -69,11 +69,13 @@ check_true "submit of a logged payload prints the first index" grep -qx "index $
 
 statement 1 concurrent-dup >cdup.json
 "$HH" dsse sign --type application/vnd.henhouse.statement+json "$N/operator.key" <cdup.json >cdup.env
+cdup=()
 for i in $(seq 1 8); do
   curl -s --max-time 20 -o "cdup.$i" -w '%{http_code}\n' -H 'Content-Type: application/json' \
     --data-binary @cdup.env "$NODE_URL/v1/statements" >"cdup.$i.code" &
+  cdup+=($!)
 done
-wait
+wait_submitters "${cdup[@]}"
 check_true "8 concurrent copies: exactly one 201" test "$(cat cdup.*.code | grep -c 201)" = 1
 check_true "8 concurrent copies: seven 200" test "$(cat cdup.*.code | grep -c 200)" = 7
 check_true "8 concurrent copies: one index" \
