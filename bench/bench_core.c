@@ -7,12 +7,15 @@
  * Merkle node hash) for tree, proof and format work; raw Ed25519 sign and
  * verify for notes, cosignatures and DSSE. The baseline is measured again
  * just before and just after each benchmark that uses it, and the ratio is
- * ops/s divided by that bracketing rate (its inverse: the cost of one
- * operation in baseline operations), so that a busy or frequency-scaling
- * machine skews both sides alike; a cpu% column shows how much of the wall
- * time the benchmark thread actually ran. Every result feeds a volatile
- * sink, so no work can be optimised away, and every signature and proof is
- * checked, so a broken library fails the run instead of timing a no-op.
+ * ops/s divided by that bracketing rate, so that a busy or frequency-scaling
+ * machine skews both sides alike. Rates are given per wall-clock second
+ * (CLOCK_MONOTONIC) and per second of the thread's CPU time; the cpu% column
+ * says how much of the wall time the thread ran, and ratio-cpu (with its
+ * inverse, the cost of one operation in baseline operations) is the ratio of
+ * the CPU-time rates, which stays meaningful when other work shares the
+ * machine. Every result feeds a volatile sink, so no work can be optimised
+ * away, and every signature and proof is checked, so a broken library fails
+ * the run instead of timing a no-op.
  *
  *   hh_bench [--seconds S] [--json] [--list] [NAME-PREFIX...]
  *
@@ -539,8 +542,10 @@ struct result {
     bool done;
     uint64_t ops;
     double elapsed, rate;
-    double cpu;       /* thread CPU time / wall time: below ~0.95 the run shared its core */
-    double base_rate; /* the baseline's rate, measured just before and just after */
+    double cpu;           /* thread CPU time / wall time: below ~0.95 the run shared its core */
+    double cpu_rate;      /* ops per second of thread CPU time: the rate on an idle core */
+    double base_rate;     /* the baseline's rate, measured just before and just after */
+    double base_cpu_rate; /* the same per CPU-second */
 };
 
 typedef uint64_t (*op_fn)(struct bench_ctx *c);
@@ -565,6 +570,7 @@ static void run_ops(op_fn op, struct bench_ctx *c, double seconds, struct result
     r->elapsed = t - t0;
     r->rate = (double)total / r->elapsed;
     r->cpu = (clock_sec(CLOCK_THREAD_CPUTIME_ID) - c0) / r->elapsed;
+    r->cpu_rate = r->rate / r->cpu;
 }
 
 /* Builds whole TREE_SIZE-leaf trees until seconds have passed (at least one). */
@@ -597,6 +603,7 @@ static void run_tree_builds(struct bench_ctx *c, bool hash_entries, double secon
     r->elapsed = t - t0;
     r->rate = (double)total / r->elapsed;
     r->cpu = (clock_sec(CLOCK_THREAD_CPUTIME_ID) - c0) / r->elapsed;
+    r->cpu_rate = r->rate / r->cpu;
 }
 
 /* ---- The benchmarks ---- */
@@ -673,6 +680,7 @@ static void run_bench(size_t i, struct bench_ctx *c, double seconds, struct resu
     if (b->baseline < 0) {
         run_one(b, c, seconds, r);
         r->base_rate = r->rate;
+        r->base_cpu_rate = r->cpu_rate;
     } else {
         const struct bench *base = &benches[b->baseline];
         if (base->prepare != NULL)
@@ -683,15 +691,24 @@ static void run_bench(size_t i, struct bench_ctx *c, double seconds, struct resu
         run_one(b, c, seconds, r);
         run_ops(base->op, c, seconds / 2, &post);
         r->base_rate = (double)(pre.ops + post.ops) / (pre.elapsed + post.elapsed);
+        r->base_cpu_rate =
+            (double)(pre.ops + post.ops) / (pre.cpu * pre.elapsed + post.cpu * post.elapsed);
     }
     r->done = true;
 }
 
 /* ---- Output ---- */
 
+/* The benchmark's rate over its baseline's, by wall-clock time. */
 static double ratio_of(size_t i, const struct result *res)
 {
     return res[i].rate / res[i].base_rate;
+}
+
+/* The same by thread CPU time: steadier when other work shares the machine. */
+static double cpu_ratio_of(size_t i, const struct result *res)
+{
+    return res[i].cpu_rate / res[i].base_cpu_rate;
 }
 
 /* The first line of /proc/loadavg, to show whether other work shared the machine. */
@@ -714,21 +731,23 @@ static void print_header(double seconds)
     printf("# henhouse core micro-benchmarks: %.2f s per benchmark, libsodium %s\n", seconds,
            sodium_version_string());
     print_loadavg("before");
-    printf("%-20s %12s  %-15s %12s %8s %11s %5s\n", "benchmark", "ops/s", "baseline", "base ops/s",
-           "ratio", "base-ops/op", "cpu%");
+    printf("%-20s %11s %11s  %-15s %8s %9s %11s %5s\n", "benchmark", "ops/s", "ops/cpu-s",
+           "baseline", "ratio", "ratio-cpu", "base-ops/op", "cpu%");
 }
 
+/* base-ops/op is the cost of one operation in baseline operations, by CPU time. */
 static void print_line(size_t i, const struct result *res)
 {
+    const struct result *r = &res[i];
     int base = benches[i].baseline;
-    double ratio = ratio_of(i, res);
 
+    printf("%-20s %11.0f %11.0f  ", benches[i].name, r->rate, r->cpu_rate);
     if (base < 0)
-        printf("%-20s %12.0f  %-15s %12s %8s %11s %5.0f\n", benches[i].name, res[i].rate, "-", "-",
-               "-", "-", 100 * res[i].cpu);
+        printf("%-15s %8s %9s %11s", "-", "-", "-", "-");
     else
-        printf("%-20s %12.0f  %-15s %12.0f %8.4f %11.2f %5.0f\n", benches[i].name, res[i].rate,
-               benches[base].name, res[i].base_rate, ratio, 1 / ratio, 100 * res[i].cpu);
+        printf("%-15s %8.4f %9.4f %11.2f", benches[base].name, ratio_of(i, res),
+               cpu_ratio_of(i, res), 1 / cpu_ratio_of(i, res));
+    printf(" %5.0f\n", 100 * r->cpu);
     fflush(stdout);
 }
 
@@ -760,13 +779,16 @@ static void print_json(const struct bench_ctx *c, const struct result *res, doub
         if (!res[i].done)
             continue;
         printf("%s{\"name\":\"%s\",\"ops\":%" PRIu64
-               ",\"elapsed\":%.6f,\"ops_per_sec\":%.1f,\"cpu\":%.3f",
-               sep, benches[i].name, res[i].ops, res[i].elapsed, res[i].rate, res[i].cpu);
+               ",\"elapsed\":%.6f,\"ops_per_sec\":%.1f,\"ops_per_cpu_sec\":%.1f,\"cpu\":%.3f",
+               sep, benches[i].name, res[i].ops, res[i].elapsed, res[i].rate, res[i].cpu_rate,
+               res[i].cpu);
         if (base < 0)
-            printf(",\"baseline\":null,\"ratio\":null}");
+            printf(",\"baseline\":null,\"ratio\":null,\"ratio_cpu\":null}");
         else
-            printf(",\"baseline\":\"%s\",\"baseline_ops_per_sec\":%.1f,\"ratio\":%.6f}",
-                   benches[base].name, res[i].base_rate, ratio_of(i, res));
+            printf(",\"baseline\":\"%s\",\"baseline_ops_per_sec\":%.1f,"
+                   "\"baseline_ops_per_cpu_sec\":%.1f,\"ratio\":%.6f,\"ratio_cpu\":%.6f}",
+                   benches[base].name, res[i].base_rate, res[i].base_cpu_rate, ratio_of(i, res),
+                   cpu_ratio_of(i, res));
         sep = ",";
     }
     printf("]}\n");

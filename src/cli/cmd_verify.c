@@ -22,7 +22,7 @@
 #include "verify.h"
 
 #define DEFAULT_THREADS 2
-#define BAR_WIDTH 30
+#define BAR_WIDTH       30
 
 static const char verify_usage[] =
     "usage: henhouse verify URL|DIR --vkey VKEYFILE [--signer VKEYFILE]...\n"
@@ -76,12 +76,23 @@ static int parse_opts(int argc, char **argv, struct verify_opts *o)
     o->threads = DEFAULT_THREADS;
     while (code == HH_EXIT_OK && (c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (c) {
-        case 'v': o->vkey = optarg; break;
-        case 's': code = add_signer(o, optarg); break;
-        case 'o': o->old = optarg; break;
-        case 'j': o->json = 1; break;
-        case 't': code = parse_threads(optarg, &o->threads); break;
-        default: return hh_cli_usage_error("verify: see 'henhouse verify --help'");
+        case 'v':
+            o->vkey = optarg;
+            break;
+        case 's':
+            code = add_signer(o, optarg);
+            break;
+        case 'o':
+            o->old = optarg;
+            break;
+        case 'j':
+            o->json = 1;
+            break;
+        case 't':
+            code = parse_threads(optarg, &o->threads);
+            break;
+        default:
+            return hh_cli_usage_error("verify: see 'henhouse verify --help'");
         }
     }
     if (code != HH_EXIT_OK)
@@ -118,8 +129,8 @@ static int is_url(const char *s)
 }
 
 /* A tile source over the URL, or over the node directory (then *node is open). */
-static hh_status open_source(const char *target, struct hh_node **node,
-                             struct hh_tile_source *src, struct hh_error *err)
+static hh_status open_source(const char *target, struct hh_node **node, struct hh_tile_source *src,
+                             struct hh_error *err)
 {
     char conf[HH_CONFIG_PATH_MAX + 32];
     hh_status rc;
@@ -175,8 +186,8 @@ static json_t *json_report(const struct hh_verify_result *res, const struct veri
 
     if (j == NULL)
         return NULL;
-    if (res->have_checkpoint && hh_base64_encode(res->root.b, HH_HASH_LEN, root, sizeof(root)) ==
-                                    HH_OK) {
+    if (res->have_checkpoint &&
+        hh_base64_encode(res->root.b, HH_HASH_LEN, root, sizeof(root)) == HH_OK) {
         json_object_set_new(j, "origin", json_string(res->origin));
         json_object_set_new(j, "size", json_integer((json_int_t)res->size));
         json_object_set_new(j, "root", json_string(root));

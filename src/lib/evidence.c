@@ -169,9 +169,14 @@ static hh_status check_note(const struct hh_verifier *key, const json_t *v, size
         rc = hh_error_set(err, HH_ERR_INVALID, "origin '%s' is not the log key's name '%s'",
                           out->cp.origin, key->name);
     hh_note_free(n);
-    if (rc != HH_OK)
-        return hh_error_prefix(err, rc == HH_ERR_VERIFY ? HH_ERR_INVALID : rc,
-                               "checkpoint %zu is not a checkpoint signed by the log key", i);
+    if (rc != HH_OK) {
+        /* A note that does not verify makes the file malformed, whatever err held before. */
+        rc = rc == HH_ERR_VERIFY ? HH_ERR_INVALID : rc;
+        hh_error_prefix(err, rc, "checkpoint %zu is not a checkpoint signed by the log key", i);
+        if (err != NULL)
+            err->code = rc;
+        return rc;
+    }
     return HH_OK;
 }
 

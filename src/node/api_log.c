@@ -5,6 +5,8 @@
  * Only what the latest signed checkpoint covers is served. A partial tile of
  * width W is served whenever the checkpointed tree has at least W hashes in
  * that tile, so clients holding an older checkpoint can still fetch theirs.
+ * Full tiles never change, so they are kept in the server's tile cache and
+ * served from memory after the first read.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -62,9 +64,15 @@ static enum MHD_Result serve_tile(struct hh_server *s, struct MHD_Connection *c,
 
     if (hh_tile_from_store(s->node->store, t, &data, &len, &err) != HH_OK)
         return hh_http_error(c, MHD_HTTP_SERVICE_UNAVAILABLE, "store", err.msg);
+    hh_tile_cache_put(s->tiles, t, data, len); /* keeps full tiles only */
     ret = hh_http_respond(c, MHD_HTTP_OK, "application/octet-stream", data, len, cache);
     free(data);
     return ret;
+}
+
+static void release_tile(void *blob)
+{
+    hh_tile_cache_release(blob);
 }
 
 enum MHD_Result hh_api_tile(struct hh_server *s, struct MHD_Connection *c, const char *path)
@@ -75,6 +83,11 @@ enum MHD_Result hh_api_tile(struct hh_server *s, struct MHD_Connection *c, const
 
     if (hh_tile_parse_path(path, strlen(path), &want, &err) != HH_OK)
         return hh_http_error(c, MHD_HTTP_BAD_REQUEST, "bad_tile_path", err.msg);
+    /* A cached full tile was in a checkpointed tree, and trees only grow. */
+    const struct hh_tile_blob *hit = hh_tile_cache_get(s->tiles, &want);
+    if (hit != NULL)
+        return hh_http_respond_shared(c, MHD_HTTP_OK, "application/octet-stream", hit->data,
+                                      hit->len, CACHE_FULL_TILE, release_tile, (void *)hit);
     if (checkpoint_size(s, &size, &err) != HH_OK)
         return hh_http_error(c, MHD_HTTP_SERVICE_UNAVAILABLE, "no_checkpoint", err.msg);
     if (hh_tile_for_size(want.entries, want.level, want.index, size, &have) != HH_OK ||

@@ -74,25 +74,35 @@ void hh_config_defaults(struct hh_config *c)
 hh_status hh_config_parse_listen(const char *s, char *host, size_t host_cap, uint16_t *port,
                                  struct hh_error *err)
 {
-    const char *colon = strrchr(s, ':');
-    uint64_t p = 0;
+    const char *h = s, *p;
     size_t hlen;
+    uint64_t n = 0;
 
     *port = 0;
-    if (colon == NULL)
-        return hh_error_set(err, HH_ERR_INVALID, "listen must be HOST:PORT, got '%s'", s);
-    hlen = (size_t)(colon - s);
-    if (hlen >= 2 && s[0] == '[' && s[hlen - 1] == ']') {
-        s++;
-        hlen -= 2;
+    if (s[0] == '[') { /* [IPv6]:PORT */
+        const char *close = strchr(s, ']');
+        if (close == NULL || close[1] != ':')
+            return hh_error_set(err, HH_ERR_INVALID, "listen needs a port: [IPV6]:PORT");
+        h = s + 1;
+        hlen = (size_t)(close - h);
+        p = close + 2;
+    } else {
+        const char *colon = strrchr(s, ':');
+        if (colon == NULL)
+            return hh_error_set(err, HH_ERR_INVALID, "listen needs a port: HOST:PORT, got '%s'", s);
+        hlen = (size_t)(colon - s);
+        p = colon + 1;
     }
     if (hlen == 0 || hlen >= host_cap)
         return hh_error_set(err, HH_ERR_INVALID, "listen host is empty or too long");
-    if (hh_parse_u64(colon + 1, strlen(colon + 1), &p, NULL) != HH_OK || p > 65535)
+    for (size_t i = 0; i < hlen; i++)
+        if (h[i] == '[' || h[i] == ']' || (unsigned char)h[i] <= ' ')
+            return hh_error_set(err, HH_ERR_INVALID, "listen host has a bad character");
+    if (hh_parse_u64(p, strlen(p), &n, NULL) != HH_OK || n > 65535)
         return hh_error_set(err, HH_ERR_INVALID, "listen port must be 0..65535");
-    memcpy(host, s, hlen);
+    memcpy(host, h, hlen);
     host[hlen] = '\0';
-    *port = (uint16_t)p;
+    *port = (uint16_t)n;
     return HH_OK;
 }
 
@@ -278,6 +288,9 @@ static hh_status parse_line(char *line, struct hh_config *c, int seen[NKEYS], st
 
     if (hash != NULL)
         *hash = '\0';
+    for (const char *p = line; *p != '\0'; p++)
+        if ((unsigned char)*p < ' ' && *p != '\t' && *p != '\r')
+            return hh_error_set(err, HH_ERR_INVALID, "control character in the line");
     while (*key == ' ' || *key == '\t')
         key++;
     end = key + strlen(key);
@@ -400,17 +413,18 @@ hh_status hh_config_format(const struct hh_config *c, char **out, struct hh_erro
     size_t len = 0, cap = 4096;
     char *buf = malloc(cap);
     int bad = buf == NULL;
+    int v6 = strchr(c->listen_host, ':') != NULL;
 
     *out = NULL;
     bad = bad || append(&buf, &len, &cap,
                         "# henhouse node configuration. See docs/config.md for every key.\n"
                         "# Paths are relative to this directory.\n\n"
-                        "party %s\norigin %s\nlisten %s:%u\n\n"
+                        "party %s\norigin %s\nlisten %s%s%s:%u\n\n"
                         "# The log's checkpoint key and this node's witness (cosigning) key.\n"
                         "log-key %s\nwitness-key %s\ndatabase %s\n\n"
                         "# Signer keys whose statements this log accepts (repeatable).\n",
-                        c->party, c->origin, c->listen_host, c->listen_port, c->log_key,
-                        c->witness_key, c->database);
+                        c->party, c->origin, v6 ? "[" : "", c->listen_host, v6 ? "]" : "",
+                        c->listen_port, c->log_key, c->witness_key, c->database);
     for (size_t i = 0; i < c->nsigners && !bad; i++)
         bad = append(&buf, &len, &cap, "signer %s\n", c->signers[i]);
     bad = bad || append(&buf, &len, &cap,

@@ -6,15 +6,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum MHD_Result hh_http_respond(struct MHD_Connection *c, unsigned status, const char *type,
-                                const void *body, size_t len, const char *cache_control)
+static enum MHD_Result queue_with_headers(struct MHD_Connection *c, unsigned status,
+                                          struct MHD_Response *resp, const char *type,
+                                          const char *cache_control)
 {
-    struct MHD_Response *resp =
-        MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_MUST_COPY);
     enum MHD_Result ret;
 
-    if (resp == NULL)
-        return MHD_NO;
     MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, type);
     MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL,
                             cache_control != NULL ? cache_control : "no-store");
@@ -22,6 +19,31 @@ enum MHD_Result hh_http_respond(struct MHD_Connection *c, unsigned status, const
     ret = MHD_queue_response(c, status, resp);
     MHD_destroy_response(resp);
     return ret;
+}
+
+enum MHD_Result hh_http_respond(struct MHD_Connection *c, unsigned status, const char *type,
+                                const void *body, size_t len, const char *cache_control)
+{
+    struct MHD_Response *resp =
+        MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_MUST_COPY);
+
+    if (resp == NULL)
+        return MHD_NO;
+    return queue_with_headers(c, status, resp, type, cache_control);
+}
+
+enum MHD_Result hh_http_respond_shared(struct MHD_Connection *c, unsigned status, const char *type,
+                                       const void *body, size_t len, const char *cache_control,
+                                       void (*release)(void *cls), void *cls)
+{
+    struct MHD_Response *resp =
+        MHD_create_response_from_buffer_with_free_callback_cls(len, (void *)body, release, cls);
+
+    if (resp == NULL) {
+        release(cls);
+        return MHD_NO;
+    }
+    return queue_with_headers(c, status, resp, type, cache_control);
 }
 
 enum MHD_Result hh_http_json(struct MHD_Connection *c, unsigned status, json_t *value)

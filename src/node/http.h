@@ -13,11 +13,13 @@
 #include <henhouse/henhouse.h>
 
 #include "node.h"
+#include "tile_cache.h"
 
 struct hh_server {
     struct MHD_Daemon *daemon;
     struct hh_node *node;
     size_t max_body;
+    struct hh_tile_cache *tiles; /* full tiles served (tile_cache.h) */
 };
 
 /* One HTTP request, from its first callback to its completion. */
@@ -39,6 +41,14 @@ struct hh_request {
 /* Queues a response with a body (copied), content type and cache policy (NULL: no-store). */
 enum MHD_Result hh_http_respond(struct MHD_Connection *c, unsigned status, const char *type,
                                 const void *body, size_t len, const char *cache_control);
+
+/*
+ * Queues a response whose body is borrowed, not copied: release(cls) is
+ * called once the response is done with it (also when this fails).
+ */
+enum MHD_Result hh_http_respond_shared(struct MHD_Connection *c, unsigned status, const char *type,
+                                       const void *body, size_t len, const char *cache_control,
+                                       void (*release)(void *cls), void *cls);
 
 /* Queues a JSON error {"error": code, "detail": detail}. */
 enum MHD_Result hh_http_error(struct MHD_Connection *c, unsigned status, const char *code,

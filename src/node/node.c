@@ -101,9 +101,10 @@ hh_status hh_node_init(const char *dir, const char *party, const char *origin, s
     if (!party_valid(party))
         return hh_error_set(err, HH_ERR_INVALID,
                             "party must be 1-%d characters of a-z, 0-9, '-' and '_'", HH_PARTY_MAX);
-    if (strlen(origin) > HH_ORIGIN_MAX - 9 || !hh_key_name_valid(origin, strlen(origin)))
+    if (strlen(origin) > HH_ORIGIN_MAX - 9 || !hh_key_name_valid(origin, strlen(origin)) ||
+        strchr(origin, '#') != NULL)
         return hh_error_set(err, HH_ERR_INVALID,
-                            "origin must be a key name (no spaces or '+', at most %d bytes)",
+                            "origin must be a key name (no spaces, '+' or '#', at most %d bytes)",
                             HH_ORIGIN_MAX - 9);
     rc = make_empty_dir(dir, err);
     if (rc != HH_OK)

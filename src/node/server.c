@@ -179,6 +179,11 @@ hh_status hh_server_start(struct hh_node *node, const char *host, uint16_t port,
         return hh_error_set(err, HH_ERR_NOMEM, "out of memory");
     s->node = node;
     s->max_body = cfg->max_body_bytes;
+    s->tiles = hh_tile_cache_new(HH_TILE_CACHE_DEFAULT_BYTES);
+    if (s->tiles == NULL) {
+        free(s);
+        return hh_error_set(err, HH_ERR_NOMEM, "out of memory");
+    }
     s->daemon = MHD_start_daemon(
         flags, 0, NULL, NULL, handle, s, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
         MHD_OPTION_THREAD_POOL_SIZE, (unsigned)cfg->threads, MHD_OPTION_CONNECTION_LIMIT,
@@ -187,6 +192,7 @@ hh_status hh_server_start(struct hh_node *node, const char *host, uint16_t port,
         MHD_OPTION_LISTENING_ADDRESS_REUSE, 1, MHD_OPTION_NOTIFY_COMPLETED, request_completed, NULL,
         MHD_OPTION_END);
     if (s->daemon == NULL) {
+        hh_tile_cache_free(s->tiles);
         free(s);
         return hh_error_set(err, HH_ERR_IO, "cannot listen on %s:%u (in use?)", host,
                             (unsigned)port);
@@ -214,5 +220,6 @@ void hh_server_stop(struct hh_server *s)
         usleep(10000);
     }
     MHD_stop_daemon(s->daemon);
+    hh_tile_cache_free(s->tiles);
     free(s);
 }

@@ -125,7 +125,8 @@ static void row_state(sqlite3_stmt *st, int first, struct hh_wdb_state *out)
     out->size = (uint64_t)sqlite3_column_int64(st, first);
     if (root != NULL && sqlite3_column_bytes(st, first + 1) == HH_HASH_LEN)
         memcpy(out->root.b, root, HH_HASH_LEN);
-    out->note = malloc(len + 1);
+    /* An empty note (a log frozen before it was ever cosigned) is no note: NULL. */
+    out->note = len > 0 && note != NULL ? malloc(len + 1) : NULL;
     if (out->note != NULL) {
         memcpy(out->note, note, len);
         out->note[len] = '\0';

@@ -90,47 +90,55 @@ wait_size() {
 }
 
 # statement N [TAG] : a distinct JSON statement payload of about 500 bytes.
+# statement_to VAR N [TAG] puts the same payload into VAR without a subshell.
+HH_PAD=$(printf '%0440d' 0 | tr 0 x)
+statement_to() {
+  printf -v "$1" '{"kind":"notice","from":"us","to":["ru"],"subject":"incident %s-%s","body":"%s"}\n' \
+    "${3:-t}" "$2" "$HH_PAD"
+}
 statement() {
-  printf '{"kind":"notice","from":"us","to":["ru"],"subject":"incident %s-%s","body":"%s"}\n' \
-    "${2:-t}" "$1" "$(printf '%0440d' 0 | tr 0 x)"
+  local s
+  statement_to s "$@"
+  printf '%s' "$s"
 }
 
 # submitter FILE TAG COUNT [--wait] : submits COUNT distinct statements one by
-# one; appends "ID INDEX" to FILE for each acknowledged one and "fail" lines
-# to failures.FILE for failures. Stops early when $T/stop exists.
+# one (henhouse submit, key $SUBMIT_KEY); appends "ID INDEX" to FILE for each
+# acknowledged one and a line to failures.FILE (same directory) for each
+# failure. Stops early when $T/stop exists.
 submitter() {
-  local file=$1 tag=$2 count=$3 wait=${4:-}
-  for i in $(seq 1 "$count"); do
+  local file=$1 tag=$2 count=$3 wait=${4:-} i payload out
+  local failures; failures="$(dirname "$file")/failures.$(basename "$file")"
+  for ((i = 1; i <= count; i++)); do
     [ -e "$T/stop" ] && break
-    local out
-    if out=$(statement "$i" "$tag" | "$HH" submit --node "$NODE_URL" \
-               --key "$SUBMIT_KEY" $wait 2>&1); then
-      echo "$out" | awk '/^id /{id=$2} /^index /{ix=$2} END{print id, ix}' >>"$file"
+    statement_to payload "$i" "$tag"
+    if out=$("$HH" submit --node "$NODE_URL" --key "$SUBMIT_KEY" $wait 2>&1 <<<"${payload%$'\n'}"); then
+      if [[ $out =~ id\ ([0-9a-f]+).*index\ ([0-9]+) ]]; then
+        echo "${BASH_REMATCH[1]} ${BASH_REMATCH[2]}" >>"$file"
+      else
+        echo "fail $tag-$i unparsed: ${out//$'\n'/ }" >>"$failures"
+      fi
     else
-      echo "fail $tag-$i ${out//$'\n'/ }" >>"$(dirname "$file")/failures.$(basename "$file")"
+      echo "fail $tag-$i ${out//$'\n'/ }" >>"$failures"
     fi
   done
 }
 
 # lookup_all ACKED OUT : GETs /v1/statements/<id> for every "ID INDEX" line of
-# ACKED in one curl run; writes "ID STATUS INDEX-FROM-BODY HAS-PROOF" to OUT.
+# ACKED in one curl run; writes "ID STATUS INDEX-IN-BODY HAS-PROOF" to OUT.
 lookup_all() {
-  local acked=$1 out=$2 cfg="$T/.lookup.cfg" dir="$T/.lookup"
-  rm -rf "$dir"; mkdir -p "$dir"; : >"$cfg"; : >"$out"
-  while read -r id _; do
-    printf 'url = "%s/v1/statements/%s"\noutput = "%s/%s"\n' "$NODE_URL" "$id" "$dir" "$id" >>"$cfg"
-  done <"$acked"
+  local acked=$1 out=$2 cfg="$T/.lookup.cfg"
+  awk -v u="$NODE_URL" '{ printf "url = \"%s/v1/statements/%s\"\n", u, $1 }' "$acked" >"$cfg"
+  : >"$out"
   [ -s "$cfg" ] || return 0
-  curl -s --max-time 120 -K "$cfg" -w '%{http_code}\n' >"$dir/.codes" || return 1
-  local i=0
-  mapfile -t codes <"$dir/.codes"
-  while read -r id _; do
-    local b="$dir/$id" ix proof
-    ix=$(grep -o '"index":[0-9]*' "$b" 2>/dev/null | head -n 1 | cut -d: -f2)
-    proof=$(grep -c '"inclusion_proof":\[' "$b" 2>/dev/null)
-    echo "$id ${codes[$i]} ${ix:-none} ${proof:-0}" >>"$out"
-    i=$((i + 1))
-  done <"$acked"
+  # Bodies are one line of JSON; each is followed by a line with its status.
+  curl -s --max-time 120 -K "$cfg" -w '\n%{http_code}\n' >"$T/.lookup.out" || return 1
+  awk 'NR == FNR { id[NR] = $1; next }
+       FNR % 2 == 1 { body = $0; next }
+       { k++; ix = "none"
+         if (match(body, /"index":[0-9]+/)) ix = substr(body, RSTART + 8, RLENGTH - 8)
+         print id[k], $0, ix, (body ~ /"inclusion_proof":\[/) ? 1 : 0 }' \
+    "$acked" "$T/.lookup.out" >"$out"
 }
 
 # lookups_match ACKED OUT : every acknowledged id was found (200), at its
@@ -142,14 +150,14 @@ lookups_match() {
     "$1" "$2"
 }
 
-# checkpoints_agree DIR : no two checkpoint notes saved in DIR (one per file)
-# have the same size and different roots. Prints the disagreeing pairs.
+# checkpoints_agree FILE... : no two of these saved checkpoint notes have the
+# same size and different roots. Prints the disagreeing pairs.
 checkpoints_agree() {
-  local f
-  for f in "$1"/*; do
-    [ -f "$f" ] && printf '%s %s %s\n' "$(sed -n 2p "$f")" "$(sed -n 3p "$f")" "$f"
-  done | awk '{ if (($1 in root) && root[$1] != $2) { print "fork at size", $1, file[$1], $3; bad = 1 }
-               root[$1] = $2; file[$1] = $3 } END { exit bad }'
+  [ $# -gt 0 ] || return 0
+  awk 'FNR == 2 { size = $0 } FNR == 3 {
+         if ((size in root) && root[size] != $0) { print "fork at size", size, file[size], FILENAME; bad = 1 }
+         root[size] = $0; file[size] = FILENAME }
+       END { exit bad }' "$@"
 }
 
 # poll_checkpoints DIR : saves every distinct /checkpoint body into DIR until

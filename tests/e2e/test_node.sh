@@ -9,7 +9,7 @@ cd "$T"
 
 SUBMITTERS=8           # concurrent client processes
 PER_SUBMITTER=25       # statements each: 200 in all
-MORE_AFTER_RESTART=40  # statements submitted after the restart (by 4 clients)
+MORE_AFTER_RESTART=24  # statements submitted after the restart (by 4 `henhouse submit` loops)
 IDLE_CONNECTIONS=200   # idle TCP connections held open while serving
 REQUEST_TIMEOUT=3      # the node's request-timeout-s, so slow clients are cut off quickly
 TOTAL=$((SUBMITTERS * PER_SUBMITTER))
@@ -25,18 +25,29 @@ curl -s "$NODE_URL/checkpoint" >cp0
 check "empty checkpoint is signed by the log key" 0 "$HH" note verify "$N/log.vkey" <cp0
 
 # --- 200 statements from 8 concurrent clients ---------------------------------
+# The clients are hh_load processes (bench/tools/load.c, built beside henhouse:
+# pre-signed envelopes over keep-alive connections, some asking
+# ?wait=checkpoint), or `henhouse submit` loops when hh_load is not built.
+# `henhouse submit` itself is exercised below (duplicates, after the restart).
+LOAD="$(dirname "$HH")/hh_load"
 start=$SECONDS
 subs=()
 for s in $(seq 1 "$SUBMITTERS"); do
-  submitter "acked.$s" "c$s" "$PER_SUBMITTER" &
+  if [ -x "$LOAD" ]; then
+    "$LOAD" --node "$NODE_URL" --dir "$N" --count "$PER_SUBMITTER" --concurrency 5 \
+      --wait-every 5 --tag "c$s" --acks "acked.$s" >"load.$s.out" 2>&1 ||
+      echo "hh_load $s: exit $?: $(cat "load.$s.out")" >>failures.acked &
+  else
+    submitter "acked.$s" "c$s" "$PER_SUBMITTER" &
+  fi
   subs+=($!)
 done
 PIDS+=("${subs[@]}")
 wait_submitters() { for p in "$@"; do wait "$p"; done; }
 wait_submitters "${subs[@]}"
 echo "   ($TOTAL submissions by $SUBMITTERS clients in $((SECONDS - start)) s)"
-cat acked.* >acked
-check_true "no submission failed" bash -c "! cat failures.acked.* 2>/dev/null | grep -q ."
+for s in $(seq 1 "$SUBMITTERS"); do cat "acked.$s"; done >acked 2>/dev/null
+check_true "no submission failed" bash -c "! cat failures.acked* 2>/dev/null | grep -q ."
 check_true "$TOTAL acknowledged" test "$(wc -l <acked)" -eq "$TOTAL"
 check_true "ids are distinct" test "$(cut -d' ' -f1 acked | sort -u | wc -l)" -eq "$TOTAL"
 check_true "indexes are exactly 0..$((TOTAL - 1))" \
@@ -55,13 +66,14 @@ check "checkpoint verifies" 0 "$HH" note verify "$N/log.vkey" <cp1
 check "old (empty) checkpoint is consistent" 0 verify --old cp0
 
 # --- duplicates ---------------------------------------------------------------
-statement 1 c1 >dup.json
+statement 1 again >dup.json
+check "submit a payload" 0 sh -c "'$HH' submit --node $NODE_URL --key $SUBMIT_KEY <dup.json"
+TOTAL=$((TOTAL + 1))
+first=$(sed -n 's/^index //p' "$T/.out")
+check_true "its index is the next one" test "$first" = $((TOTAL - 1))
 "$HH" dsse sign --type application/vnd.henhouse.statement+json "$N/operator.key" <dup.json >dup.env
-code=$(http POST /v1/statements dup.env)
-dup_id=$(grep -o '"id":"[0-9a-f]*"' "$T/.body" | cut -d'"' -f4)
-want=$(awk -v id="$dup_id" '$1 == id { print $2 }' acked)
-check_true "resubmitted envelope: 200 and an id that was acknowledged" \
-  test "$code" = 200 -a -n "$want"
+want=$first
+check_true "resubmitted envelope: 200" test "$(http POST /v1/statements dup.env)" = 200
 check_true "resubmitted envelope: duplicate flag and the first index" \
   grep -q "\"index\":$want,\"duplicate\":true" "$T/.body"
 check "submit of a logged payload exits 0" 0 sh -c "'$HH' submit --node $NODE_URL --key $SUBMIT_KEY <dup.json"
@@ -83,6 +95,25 @@ check_true "8 concurrent copies: one index" \
 TOTAL=$((TOTAL + 1))
 check "checkpoint reaches $TOTAL" 0 wait_size "$TOTAL"
 
+# --- the size limit, from both sides -------------------------------------------
+head -c 48000 /dev/zero | tr '\0' y >large.json
+"$HH" dsse sign --type application/vnd.henhouse.statement+json "$N/operator.key" <large.json >large.env
+check_true "an envelope of $(wc -c <large.env) bytes is logged: 201" \
+  test "$(http POST /v1/statements large.env)" = 201
+TOTAL=$((TOTAL + 1))
+large_id=$(grep -o '"id":"[0-9a-f]*"' "$T/.body" | cut -d'"' -f4)
+# The same envelope with an unknown field: the body is bigger, the statement the same.
+sed 's/^{/{"comment":"'"$(printf '%01000d' 0)"'",/' large.env >large-extra.env
+check_true "with an unknown field ($(wc -c <large-extra.env) bytes): the same statement, 200" \
+  test "$(http POST /v1/statements large-extra.env)" = 200
+check_true "... under the same id" grep -q "\"id\":\"$large_id\"" "$T/.body"
+http GET "/v1/statements/$large_id" >/dev/null
+check_true "the logged entry is the canonical envelope, without the unknown field" \
+  bash -c "grep -q '\"envelope\"' '$T/.body' && ! grep -q comment '$T/.body'"
+sed 's/^{/{"comment":"'"$(printf '%02000d' 0)"'",/' large.env >too-large.env
+expect_error "the same over 64 KiB ($(wc -c <too-large.env) bytes): 413" 413 POST /v1/statements too-large.env
+check "checkpoint reaches $TOTAL" 0 wait_size "$TOTAL"
+
 # --- bad requests: a clear 4xx, a JSON error, nothing logged ------------------
 size_before=$(tree_size)
 head -c 70000 /dev/zero | tr '\0' a >big.json
@@ -93,9 +124,11 @@ expect_error "not JSON: 400" 400 POST /v1/statements notjson
 : >empty
 expect_error "empty body: 400" 400 POST /v1/statements empty
 printf '{"payload":"e30=","payloadType":"t","signatures":[]}' >nosig.env
-expect_error "envelope without signatures: 4xx" 400 POST /v1/statements nosig.env
+expect_error "envelope without signatures: 403" 403 POST /v1/statements nosig.env
 printf '[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]' >deep.json
-expect_error "deeply nested JSON: 400" 400 POST /v1/statements deep.json
+got=$(http POST /v1/statements deep.json)
+check_true "deeply nested JSON: 400 or 413 with a JSON error" \
+  bash -c "[ $got = 400 -o $got = 413 ] && grep -q '\"error\"' '$T/.body'"
 "$HH" keygen example.org/mallory -o "$T" >/dev/null
 statement 1 mallory >mallory.json
 "$HH" dsse sign --type application/vnd.henhouse.statement+json example.org_mallory.key \
@@ -110,7 +143,9 @@ c=${sig:10:1}; [ "$c" = A ] && r=B || r=A
 sed "s|$sig|${sig:0:10}$r${sig:11}|" forged.env >badsig.env
 check_true "bad-signature envelope differs" bash -c "! cmp -s forged.env badsig.env"
 expect_error "bad signature: 403" 403 POST /v1/statements badsig.env
-sed 's/"payload":"[^"]\{8\}/"payload":"eyJraW5k/' forged.env >tampered.env
+# "xxx" is "eHh4" in base64: the payload says "yyy" instead, with the old signature.
+sed 's/eHh4/eXl5/' forged.env >tampered.env
+check_true "tampered envelope differs" bash -c "! cmp -s forged.env tampered.env"
 expect_error "tampered payload: 403" 403 POST /v1/statements tampered.env
 
 for p in /tile/0/x000/001 /tile/0/abc /tile/0/001.p/0 /tile/0/001.p/256 /tile/0/000.p/x \
@@ -171,8 +206,9 @@ check_true "slow clients were cut within request-timeout-s + 5 s" \
 exec {slow}>&- {slowhdr}>&-
 check_true "half a request logged nothing" test "$(tree_size)" = "$TOTAL"
 printf 'GARBAGE\r\n\r\n' >garbage
+# A garbage request line gets a 4xx or the connection closed, never a hang or a 2xx.
 check_true "garbage request line is refused" bash -c \
-  "exec 3<>/dev/tcp/$host/$port; cat '$T/garbage' >&3; IFS= read -r -t 5 l <&3; [[ \$l == HTTP/1.1\ 4* ]]"
+  "exec 3<>/dev/tcp/$host/$port; cat '$T/garbage' >&3; IFS= read -r -t 5 l <&3; r=\$?; [[ \$l == HTTP/1.1\ 4* ]] || [ \$r -eq 1 ]"
 check_true "node still serves" test "$(http GET /checkpoint)" = 200
 
 # --- restart: SIGTERM, serve again, submit more, verify against the old checkpoint
@@ -225,5 +261,51 @@ check "every acknowledged in-flight id is logged at its index" 0 lookups_match i
 check "whole log verifies" 0 verify --old cp-before
 check_true "serve log has no sanitizer report" bash -c "! grep -q 'Sanitizer' '$N.serve.log'"
 check "final SIGTERM: exit 0" 0 node_stop TERM
+
+# --- limits: a full queue and a full connection table --------------------------
+# A second node with a tiny queue, a slow batch and few connections.
+Q="$T/qnode"
+check "init a node with small limits" 0 node_init "$Q" queue-max 2 batch-interval-ms 1500 \
+  max-connections 16 request-timeout-s 2
+check "serve it" 0 node_start "$Q"
+host=${NODE_URL#http://}; port=${host##*:}; host=${host%:*}
+idle=()
+for _ in $(seq 1 24); do exec {fd}<>"/dev/tcp/$host/$port" && idle+=("$fd"); done
+t0=$SECONDS
+check_true "more idle connections than the limit delay a request, never deny it" \
+  test "$(curl -s -o /dev/null -w '%{http_code}' --max-time 10 "$NODE_URL/checkpoint")" = 200
+check_true "... by at most request-timeout-s + 3 s" test $((SECONDS - t0)) -le 5
+for fd in "${idle[@]}"; do exec {fd}>&-; done
+: >q.cfg
+for i in $(seq 1 8); do
+  statement "$i" queue >"q.$i.json"
+  "$HH" dsse sign --type application/vnd.henhouse.statement+json "$Q/operator.key" <"q.$i.json" >"q.$i.env"
+  [ "$i" -gt 1 ] && echo next >>q.cfg
+  printf 'url = "%s/v1/statements"\ndata-binary = "@q.%s.env"\noutput = "q.%s.out"\n' \
+    "$NODE_URL" "$i" "$i" >>q.cfg
+  printf 'header = "Content-Type: application/json"\nmax-time = 20\n' >>q.cfg
+  printf 'write-out = "%%{http_code} %%{filename_effective}\\n"\n' >>q.cfg
+done
+curl -s -Z --parallel-max 8 -K q.cfg >q.codes 2>/dev/null
+check_true "8 at once into a queue of 2: some are logged" grep -q '^201 ' q.codes
+check_true "... and the others refused" grep -qv '^201 ' q.codes
+echo "   (queue full answered: $(grep -v '^201 ' q.codes | cut -d' ' -f1 | sort | uniq -c | xargs))"
+refused=$(grep -v '^201 ' q.codes | cut -d' ' -f2)
+check_true "... each with a JSON error naming the full queue" \
+  bash -c "for f in $(echo $refused); do grep -q '\"error\".*queue full' \$f || exit 1; done"
+check_true "... with 4xx/5xx statuses" bash -c "! grep -qv '^[245]0[0-9] ' q.codes"
+logged=$(grep -c '^201 ' q.codes)
+check "the logged ones are committed" 0 wait_size "$logged"
+for f in $refused; do
+  id=$("$HH" dsse verify --json "$Q/operator.vkey" <"${f%.out}.env" | grep -o '"id":"[0-9a-f]*"' | cut -d'"' -f4)
+  got=$(http GET "/v1/statements/$id")
+  [ "$got" = 404 ] || fail "refused ${f%.out} is not logged" "GET gave $got"
+  got=$(http POST /v1/statements "${f%.out}.env")
+  [ "$got" = 201 ] || fail "refused ${f%.out} is logged when sent again" "POST gave $got"
+done
+check_true "every refused statement was not logged, and was logged when sent again" true
+check "all 8 are committed" 0 wait_size 8
+check "the small node verifies" 0 "$HH" verify "$NODE_URL" --vkey "$Q/log.vkey" --signer "$Q/operator.vkey"
+check "stop it" 0 node_stop TERM
 
 finish

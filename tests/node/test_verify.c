@@ -25,7 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define TYPE "application/vnd.henhouse.statement+json"
+#define TYPE      "application/vnd.henhouse.statement+json"
 #define MAX_NOTES 16
 
 /* ---- helpers ---- */
@@ -267,10 +267,11 @@ static bool sql(const struct logfix *f, const char *q, const void *blob, size_t 
     bool ok;
 
     snprintf(path, sizeof(path), "%s/log.db", f->dir);
-    ok = sqlite3_open(path, &db) == SQLITE_OK &&
-         sqlite3_prepare_v2(db, q, -1, &st, NULL) == SQLITE_OK &&
-         (blob == NULL || sqlite3_bind_blob(st, 1, blob, (int)len, SQLITE_TRANSIENT) == SQLITE_OK) &&
-         sqlite3_step(st) == SQLITE_DONE && sqlite3_changes(db) == 1;
+    ok =
+        sqlite3_open(path, &db) == SQLITE_OK &&
+        sqlite3_prepare_v2(db, q, -1, &st, NULL) == SQLITE_OK &&
+        (blob == NULL || sqlite3_bind_blob(st, 1, blob, (int)len, SQLITE_TRANSIENT) == SQLITE_OK) &&
+        sqlite3_step(st) == SQLITE_DONE && sqlite3_changes(db) == 1;
     sqlite3_finalize(st);
     sqlite3_close(db);
     return ok;
@@ -770,7 +771,7 @@ static hh_status verify_mem(struct memlog *m, const char *old, size_t old_len, u
 
 TEST(verify_memory_sizes_and_old_sizes)
 {
-    static const uint64_t sizes[] = {0,   1,    2,     255,   256,   257,   511,
+    static const uint64_t sizes[] = {0,   1,    2,     255,   256,   257,  511,
                                      512, 4097, 65535, 65536, 65537, 66311};
     struct hh_verify_result res;
     struct hh_error err = {0};
@@ -787,8 +788,17 @@ TEST(verify_memory_sizes_and_old_sizes)
         if (size < 257 || (size > 4097 && size < 66311))
             continue;
         /* Old sizes at and around tile edges, and random ones (fewer for the big log). */
-        uint64_t olds[] = {255, 65536, size - 1, hh_test_rand() % size + 1, 0, 1, 256, 257, size,
-                           hh_test_rand() % size + 1, hh_test_rand() % size + 1};
+        uint64_t olds[] = {255,
+                           65536,
+                           size - 1,
+                           hh_test_rand() % size + 1,
+                           0,
+                           1,
+                           256,
+                           257,
+                           size,
+                           hh_test_rand() % size + 1,
+                           hh_test_rand() % size + 1};
         size_t nolds = size > 4097 ? 4 : sizeof(olds) / sizeof(olds[0]);
         for (size_t k = 0; k < nolds; k++) {
             if (olds[k] > size)
