@@ -83,7 +83,7 @@ print("   henhouse verify --threads %s (fetch+hash+sig): %.0f entries/s, %.0f pe
       % (sys.argv[5], n / r, n / (u + s)))' "$N" "$real" "$user" "$sys" "$th"
 done
 "$LOAD" baseline "$T" --seconds 1 |
-  awk '{print "   raw Ed25519 verify (1 thread):              " $13 " /s, " $3 " per CPU-second"}'
+  awk '{print "   raw Ed25519 verify (1 thread):              " $11 " /s, " $3 " per CPU-second"}'
 
 "$HH" init "$B" --party b --origin bench.example/b >/dev/null
 mkdir -p "$B/peers"

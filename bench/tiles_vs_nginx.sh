@@ -7,16 +7,19 @@
 # Makes a node with N entries (hh_fill_log), serves it, dumps every full
 # tile through the node into a directory tree with the same paths, serves
 # that tree with nginx, and runs the same wrk load (a random path from the
-# list per request, keep-alive) against each, alternating ROUNDS times. Two
-# path sets: hash tiles (all full level-0 tiles and the full level-1 tile,
-# 8 KiB each) and entry bundles (all full bundles, ~230 KiB each). Prints
-# requests/s per run, the medians, and henhouse / nginx.
+# list per request, keep-alive) against each, alternating ROUNDS times; nginx
+# is tuned for static files (sendfile, open_file_cache, unlimited keep-alive
+# requests, no access log). Two path sets: hash tiles (all full level-0 tiles
+# and the full level-1 tile, 8 KiB each) and entry bundles (all full
+# bundles, ~230 KiB each). Prints
+# requests/s and server CPU time per request (henhouse; nginx master and
+# workers) per run, the medians, and henhouse / nginx.
 #
 # With BASE_HH=/path/to/other/henhouse the other binary is measured too,
 # on the same data, as a third server ("base"; e.g. a build without a change).
 #
 # Environment: N (70000), DUR (15 s per run), CONNS (64), THREADS (2),
-# ROUNDS (2), NGINX_WORKERS (2), BASE_HH (unset). Needs wrk, nginx, curl,
+# ROUNDS (3), NGINX_WORKERS (2), BASE_HH (unset). Needs wrk, nginx, curl,
 # python3. Everything listens on 127.0.0.1 and is killed at exit.
 set -euo pipefail
 
@@ -27,7 +30,7 @@ N=${N:-70000}
 DUR=${DUR:-15}
 CONNS=${CONNS:-64}
 THREADS=${THREADS:-2}
-ROUNDS=${ROUNDS:-2}
+ROUNDS=${ROUNDS:-3}
 NGINX_WORKERS=${NGINX_WORKERS:-2}
 BASE_HH=${BASE_HH:-}
 
@@ -106,6 +109,8 @@ http {
   access_log off;
   sendfile on;
   tcp_nopush on;
+  open_file_cache max=4096 inactive=60s;
+  open_file_cache_valid 60s;
   keepalive_requests 1000000;
   keepalive_timeout 60;
   default_type application/octet-stream;

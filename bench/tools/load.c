@@ -45,6 +45,7 @@
 #define CONCURRENCY_MAX 4096
 #define RESPONSE_MAX    8192
 #define DRAIN_SECONDS   30
+#define SLOW_SECONDS    5.0 /* answers slower than this are listed on stderr */
 
 struct options {
     const char *node, *dir, *tag, *acks;
@@ -374,6 +375,15 @@ static double percentile_ms(const struct samples *s, double p)
     return s->us[i] / 1000.0;
 }
 
+/* The number of samples over us microseconds (samples sorted). */
+static size_t count_over(const struct samples *s, double us)
+{
+    size_t n = 0;
+    for (size_t i = s->n; i > 0 && s->us[i - 1] > us; i--)
+        n++;
+    return n;
+}
+
 static size_t on_body(char *data, size_t size, size_t nmemb, void *ctx)
 {
     struct slot *sl = ctx;
@@ -465,6 +475,16 @@ static void finish_transfer(struct run *r, struct slot *sl, CURLcode code)
     else
         st->duplicates++;
     samples_add(sl->wait ? &st->waited : &st->plain, t - sl->sent);
+    if (t - sl->sent > SLOW_SECONDS) {
+        long port = 0, conns = 0;
+        curl_easy_getinfo(sl->easy, CURLINFO_LOCAL_PORT, &port);
+        curl_easy_getinfo(sl->easy, CURLINFO_NUM_CONNECTS, &conns);
+        fprintf(stderr,
+                "hh_load: slow answer: statement %llu%s sent at %.3f s, answered after "
+                "%.3f s (local port %ld, %s connection)\n",
+                (unsigned long long)sl->statement, sl->wait ? " (wait)" : "", sl->sent - r->start,
+                t - sl->sent, port, conns > 0 ? "new" : "reused");
+    }
     count_second(st, t - r->start);
     if (r->acks != NULL) {
         char id[80], index[32];
@@ -604,6 +624,10 @@ static void report(struct run *r, double elapsed, double verify1, double verify_
            "max %.1f ms (n=%zu)\n",
            percentile_ms(&st->plain, 0.5), percentile_ms(&st->plain, 0.9),
            percentile_ms(&st->plain, 0.99), percentile_ms(&st->plain, 1.0), st->plain.n);
+    printf("slow answers: %zu over 1 s, %zu over 5 s, %zu over 20 s\n",
+           count_over(&st->plain, 1e6) + count_over(&st->waited, 1e6),
+           count_over(&st->plain, 5e6) + count_over(&st->waited, 5e6),
+           count_over(&st->plain, 20e6) + count_over(&st->waited, 20e6));
     printf("latency POST?wait=checkpoint -> signed checkpoint: p50 %.1f ms, p90 %.1f ms, "
            "p99 %.1f ms, max %.1f ms (n=%zu)\n",
            percentile_ms(&st->waited, 0.5), percentile_ms(&st->waited, 0.9),

@@ -179,10 +179,10 @@ static json_t *json_report(const struct hh_verify_result *res, const struct veri
                            hh_status rc, const struct hh_error *err, double secs)
 {
     char root[48] = "";
-    json_t *j = json_pack("{s:b, s:I, s:I, s:I, s:I, s:I, s:f}", "ok", rc == HH_OK, "entries",
+    json_t *j = json_pack("{s:b, s:I, s:I, s:I, s:I, s:I, s:I}", "ok", rc == HH_OK, "entries",
                           (json_int_t)res->entries, "bundles", (json_int_t)res->bundles, "tiles",
                           (json_int_t)res->tiles, "signers", (json_int_t)o->nsigners, "threads",
-                          (json_int_t)o->threads, "seconds", secs);
+                          (json_int_t)o->threads, "milliseconds", (json_int_t)(secs * 1000 + 0.5));
 
     if (j == NULL)
         return NULL;

@@ -103,17 +103,22 @@ enum MHD_Result hh_api_post_statement(struct hh_request *r)
     if (r->suspended)
         return MHD_YES; /* spurious call while waiting: keep waiting */
     rc = check_envelope(r, &entry, &entry_len, &err);
-    if (rc != HH_OK)
-        return hh_http_error(r->conn, hh_http_status(rc),
-                             rc == HH_ERR_VERIFY ? "unauthorised_signer" : "bad_envelope", err.msg);
+    if (rc == HH_ERR_VERIFY)
+        return hh_http_error(r->conn, MHD_HTTP_FORBIDDEN, "unauthorised_signer", err.msg);
+    if (rc != HH_OK) /* over-deep JSON is malformed (400); only size is 413 */
+        return hh_http_error(r->conn,
+                             rc == HH_ERR_TOO_LARGE && r->body_len > HH_ENTRY_MAX
+                                 ? MHD_HTTP_CONTENT_TOO_LARGE
+                                 : MHD_HTTP_BAD_REQUEST,
+                             "bad_envelope", err.msg);
     r->suspended = true;
     MHD_suspend_connection(r->conn);
     rc = hh_sequencer_submit(r->server->node->sequencer, &r->id, (const uint8_t *)entry, entry_len,
                              wants_checkpoint(r->conn), on_sequenced, r, &err);
     free(entry);
-    if (rc != HH_OK) {
+    if (rc != HH_OK) { /* queue full, shutting down or halted: try again later */
         pthread_mutex_lock(&r->mu);
-        r->result.rc = rc;
+        r->result.rc = HH_ERR_IO;
         snprintf(r->detail, sizeof(r->detail), "%s", err.msg);
         r->answered = true;
         pthread_mutex_unlock(&r->mu);

@@ -59,7 +59,7 @@ struct hh_config {
     uint32_t batch_interval_ms; /* default 500 */
     uint32_t batch_max;         /* default 8192 */
     uint32_t max_body_bytes;    /* default 65536 */
-    uint32_t max_connections;   /* default 1024 */
+    uint32_t max_connections;   /* default 4096 */
     uint32_t request_timeout_s; /* default 30 */
     uint32_t threads;           /* HTTP worker threads; default 4 */
     uint32_t queue_max;         /* pending submissions before 503; default 65536 */

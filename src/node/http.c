@@ -63,6 +63,8 @@ enum MHD_Result hh_http_json(struct MHD_Connection *c, unsigned status, json_t *
     }
     MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
     MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+    if (status == MHD_HTTP_SERVICE_UNAVAILABLE)
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, "1");
     ret = MHD_queue_response(c, status, resp);
     MHD_destroy_response(resp);
     return ret;

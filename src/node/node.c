@@ -4,6 +4,7 @@
 #include "node.h"
 
 #include <dirent.h>
+#include <jansson.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -245,14 +246,50 @@ static const char *evidence_kind(const char *json, size_t len, bool *proven)
     return names[v.kind];
 }
 
+/*
+ * What a piece of evidence is about, as hex SHA-256 of its kind, checkpoints
+ * and entry: the same conflict observed again (at another time, by another
+ * route) gets the same key and is stored once.
+ */
+static void evidence_key(const char *json, size_t len, const char *kind, char key[65])
+{
+    json_t *root = json_loadb(json, len, 0, NULL);
+    char *what = NULL;
+    struct hh_sha256_ctx ctx;
+    struct hh_hash h;
+
+    hh_sha256_init(&ctx);
+    hh_sha256_update(&ctx, kind, strlen(kind) + 1);
+    if (root != NULL) {
+        json_t *about = json_pack("{s:O*, s:O*}", "checkpoints",
+                                  json_object_get(root, "checkpoints"), "entry",
+                                  json_object_get(root, "entry"));
+        what = about != NULL ? json_dumps(about, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+        json_decref(about);
+    }
+    if (what != NULL)
+        hh_sha256_update(&ctx, what, strlen(what));
+    else
+        hh_sha256_update(&ctx, json, len);
+    hh_sha256_final(&ctx, &h);
+    hh_hash_to_hex(&h, key);
+    free(what);
+    json_decref(root);
+}
+
 hh_status hh_node_record_evidence(struct hh_node *n, const char *origin, const char *json,
                                   size_t len, struct hh_error *err)
 {
-    char path[HH_CONFIG_PATH_MAX * 2], rel[96];
+    char path[HH_CONFIG_PATH_MAX * 2], rel[96], key[65];
     bool proven = false;
     const char *kind = evidence_kind(json, len, &proven);
     int64_t id = 0;
-    hh_status rc = hh_wdb_add_evidence(n->wdb, origin, kind, json, len, &id, err);
+    hh_status rc;
+
+    evidence_key(json, len, kind, key);
+    rc = hh_wdb_add_evidence(n->wdb, origin, kind, key, json, len, &id, err);
+    if (rc == HH_ERR_CONFLICT) /* already held */
+        return proven ? hh_wdb_freeze(n->wdb, origin, err) : HH_OK;
 
     if (rc == HH_OK && proven)
         rc = hh_wdb_freeze(n->wdb, origin, err);

@@ -87,10 +87,17 @@ hh_status hh_peer_check_checkpoint(struct hh_node *node, struct hh_peer_log *log
     if (rc != HH_OK)
         return rc;
     memset(&cur, 0, sizeof(cur));
+    rc = hh_wdb_state(node->wdb, log->cfg->origin, &cur, err);
+    if (rc == HH_OK && cur.frozen) /* evidence is held: no more work for this log */
+        rc = hh_error_set(err, HH_ERR_VERIFY, "%s is frozen: this node holds evidence against it",
+                          log->cfg->origin);
+    if (rc != HH_OK) {
+        hh_wdb_state_clear(&cur);
+        return rc;
+    }
     if (log->mirror != NULL) {
         rc = hh_mirror_check(log, http, cp, note, len, node->witness_vkey.name, &evidence, err);
-    } else if ((rc = hh_wdb_state(node->wdb, log->cfg->origin, &cur, err)) == HH_OK &&
-               cur.note != NULL && cur.note_len > 0 && cur.size == cp->size &&
+    } else if (cur.note != NULL && cur.note_len > 0 && cur.size == cp->size &&
                !hh_hash_equal(&cur.root, &cp->root)) {
         rc = hh_evidence_split_view(&log->vkey, cur.note, cur.note_len, note, len, &o, &evidence,
                                     err);

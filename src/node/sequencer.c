@@ -41,6 +41,7 @@ struct hh_sequencer {
     struct item *queue;
     size_t nqueue, capqueue;
     bool stopping, halted;
+    bool joined; /* the thread has exited (only the stopping thread reads or writes this) */
     struct hh_error last_error;
 
     /* the latest signed checkpoint, guarded by mu */
@@ -454,15 +455,23 @@ void hh_sequencer_last_error(struct hh_sequencer *q, struct hh_error *out)
     pthread_mutex_unlock(&q->mu);
 }
 
-void hh_sequencer_stop(struct hh_sequencer *q)
+void hh_sequencer_quiesce(struct hh_sequencer *q)
 {
-    if (q == NULL)
+    if (q == NULL || q->joined)
         return;
     pthread_mutex_lock(&q->mu);
     q->stopping = true;
     pthread_cond_signal(&q->cond);
     pthread_mutex_unlock(&q->mu);
     pthread_join(q->thread, NULL);
+    q->joined = true;
+}
+
+void hh_sequencer_stop(struct hh_sequencer *q)
+{
+    if (q == NULL)
+        return;
+    hh_sequencer_quiesce(q);
     pthread_mutex_destroy(&q->mu);
     pthread_cond_destroy(&q->cond);
     free(q->queue);

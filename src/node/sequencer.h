@@ -80,9 +80,17 @@ hh_status hh_sequencer_checkpoint(struct hh_sequencer *q, char **note, size_t *l
 void hh_sequencer_last_error(struct hh_sequencer *q, struct hh_error *out);
 
 /*
- * Commits what is queued, then stops and frees. Every queued submission gets
- * its callback (with an error if it could not be committed). NULL is fine.
+ * Commits what is queued and stops the sequencer thread; every queued
+ * submission gets its callback (with an error if it could not be
+ * committed). Afterwards submissions are refused (HH_ERR_CONFLICT) while
+ * the latest checkpoint and last error stay readable, so a server can keep
+ * answering reads on open connections until it stops. Call it from the
+ * thread that later calls hh_sequencer_stop; a second call does nothing.
+ * NULL is fine.
  */
+void hh_sequencer_quiesce(struct hh_sequencer *q);
+
+/* Quiesces (if not done yet), then frees. NULL is fine. */
 void hh_sequencer_stop(struct hh_sequencer *q);
 
 #endif

@@ -209,9 +209,13 @@ void hh_server_stop(struct hh_server *s)
         return;
     MHD_quiesce_daemon(s->daemon);
     hh_node_stop_peers(s->node);
-    /* Commit and answer what is queued; suspended connections are resumed by it. */
-    hh_sequencer_stop(s->node->sequencer);
-    s->node->sequencer = NULL;
+    /*
+     * Commit and answer what is queued; suspended connections are resumed by
+     * it. The sequencer is not freed here: open keep-alive connections (peers
+     * polling /checkpoint) may still send requests until the daemon stops, and
+     * they read it. hh_node_close frees it.
+     */
+    hh_sequencer_quiesce(s->node->sequencer);
     for (int i = 0; i < 100; i++) {
         const union MHD_DaemonInfo *info =
             MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);

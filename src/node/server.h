@@ -29,7 +29,8 @@ hh_status hh_server_start(struct hh_node *node, const char *host, uint16_t port,
 
 /*
  * Stops accepting connections, lets the sequencer commit what is queued (and
- * answer those clients), then stops. The node stays open. NULL is fine.
+ * answer those clients), then stops. The node stays open, its sequencer
+ * quiesced (refusing submissions) until hh_node_close. NULL is fine.
  */
 void hh_server_stop(struct hh_server *s);
 

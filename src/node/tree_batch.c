@@ -91,7 +91,7 @@ hh_status hh_tree_batch_add(struct hh_tree_batch *b, const struct hh_hash *leaf,
     hh_status rc;
 
     if (b->next == b->end)
-        return hh_error_set(err, HH_ERR_INTERNAL, "tree batch is full");
+        return hh_error_set(err, HH_ERR_INVALID, "tree batch is full");
     rc = hh_merkle_append(&r, b->next, leaf, nid, nh, &nn, err);
     if (rc != HH_OK)
         return rc;

@@ -22,7 +22,7 @@
     "CREATE TABLE IF NOT EXISTS cosignatures(size INTEGER NOT NULL, witness TEXT NOT NULL,"        \
     " line TEXT NOT NULL, timestamp INTEGER NOT NULL, PRIMARY KEY(size, witness));"                \
     "CREATE TABLE IF NOT EXISTS evidence(id INTEGER PRIMARY KEY, origin TEXT NOT NULL,"            \
-    " kind TEXT NOT NULL, body BLOB NOT NULL, time INTEGER NOT NULL);"                             \
+    " kind TEXT NOT NULL, key TEXT NOT NULL UNIQUE, body BLOB NOT NULL, time INTEGER NOT NULL);" \
     "CREATE TABLE IF NOT EXISTS peer_status(name TEXT PRIMARY KEY, last_ok INTEGER NOT NULL,"      \
     " last_error TEXT NOT NULL, last_error_time INTEGER NOT NULL, failures INTEGER NOT NULL);"
 
@@ -383,21 +383,27 @@ hh_status hh_wdb_last_cosignature(struct hh_wdb *w, const char *witness, uint64_
 }
 
 hh_status hh_wdb_add_evidence(struct hh_wdb *w, const char *origin, const char *kind,
-                              const char *json, size_t len, int64_t *id, struct hh_error *err)
+                              const char *key, const char *json, size_t len, int64_t *id,
+                              struct hh_error *err)
 {
     sqlite3_stmt *st = NULL;
     hh_status rc;
 
     *id = 0;
     pthread_mutex_lock(&w->mu);
-    rc = prepare(w, "INSERT INTO evidence(origin, kind, body, time) VALUES(?,?,?,?)", &st, err);
+    rc = prepare(w,
+                 "INSERT OR IGNORE INTO evidence(origin, kind, key, body, time) VALUES(?,?,?,?,?)",
+                 &st, err);
     if (rc == HH_OK) {
         sqlite3_bind_text(st, 1, origin, -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 2, kind, -1, SQLITE_STATIC);
-        sqlite3_bind_blob(st, 3, json, (int)len, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 4, (sqlite3_int64)time(NULL));
+        sqlite3_bind_text(st, 3, key, -1, SQLITE_STATIC);
+        sqlite3_bind_blob(st, 4, json, (int)len, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 5, (sqlite3_int64)time(NULL));
         if (sqlite3_step(st) != SQLITE_DONE)
             rc = db_error(w, err, "add evidence");
+        else if (sqlite3_changes(w->db) == 0)
+            rc = hh_error_set(err, HH_ERR_CONFLICT, "this evidence is already held");
         else
             *id = sqlite3_last_insert_rowid(w->db);
     }

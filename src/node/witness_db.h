@@ -69,9 +69,13 @@ hh_status hh_wdb_cosignatures(struct hh_wdb *w, uint64_t size, char **lines, siz
 hh_status hh_wdb_last_cosignature(struct hh_wdb *w, const char *witness, uint64_t *size,
                                   uint64_t *timestamp, struct hh_error *err) HH_MUST_CHECK;
 
-/* Stores an evidence file; *id gets its number. */
+/*
+ * Stores an evidence file under key (what it is about: the same conflict
+ * seen again has the same key); *id gets its number. HH_ERR_CONFLICT when
+ * evidence with that key is already held (nothing is written).
+ */
 hh_status hh_wdb_add_evidence(struct hh_wdb *w, const char *origin, const char *kind,
-                              const char *json, size_t len, int64_t *id,
+                              const char *key, const char *json, size_t len, int64_t *id,
                               struct hh_error *err) HH_MUST_CHECK;
 /* Calls fn for every evidence record, oldest first. */
 typedef void (*hh_wdb_evidence_fn)(void *ctx, int64_t id, const char *origin, const char *kind,

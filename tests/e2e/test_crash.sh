@@ -84,7 +84,7 @@ for r in $(seq 1 "$ROUNDS"); do
     load_pid=$!
     subs+=("$load_pid")
     # The kill comes after hh_load has pre-signed its statements and started sending.
-    for _ in $(seq 1 200); do grep -q submitting "load.$r.out" && break; sleep 0.05; done
+    for _ in $(seq 1 200); do grep -qs submitting "load.$r.out" && break; sleep 0.05; done
   fi
   PIDS+=("$poller" "${subs[@]}")
   delay=$((300 + RANDOM % (ROUND_MS > 300 ? ROUND_MS - 300 : 1)))

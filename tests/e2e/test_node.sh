@@ -178,6 +178,11 @@ expect_error "PATCH: 405" 405 PATCH /v1/statements dup.env
 got=$(http POST /checkpoint dup.env)
 check_true "POST to a read path: 404 or 405 with a JSON error" \
   bash -c "[ $got = 404 -o $got = 405 ] && grep -q '\"error\"' '$T/.body'"
+# Limits libmicrohttpd enforces itself (32 KiB of request memory); its answers are not JSON.
+long=$(printf '%040000d' 0)
+check_true "40 KB URL: 414" test "$(http GET "/$long")" = 414
+check_true "40 KB header: 431" test "$(http GET /checkpoint "" -H "X-Big: $long")" = 431
+check_true "HEAD /checkpoint: 200" test "$(curl -s -o /dev/null -w '%{http_code}' -I "$NODE_URL/checkpoint")" = 200
 check_true "bad requests logged nothing" test "$(tree_size)" = "$size_before"
 
 # --- slow and idle clients ----------------------------------------------------
@@ -265,7 +270,7 @@ check "final SIGTERM: exit 0" 0 node_stop TERM
 # --- limits: a full queue and a full connection table --------------------------
 # A second node with a tiny queue, a slow batch and few connections.
 Q="$T/qnode"
-check "init a node with small limits" 0 node_init "$Q" queue-max 2 batch-interval-ms 1500 \
+check "init a node with small limits" 0 node_init "$Q" queue-max 2 batch-interval-ms 800 \
   max-connections 16 request-timeout-s 2
 check "serve it" 0 node_start "$Q"
 host=${NODE_URL#http://}; port=${host##*:}; host=${host%:*}
@@ -293,7 +298,7 @@ echo "   (queue full answered: $(grep -v '^201 ' q.codes | cut -d' ' -f1 | sort 
 refused=$(grep -v '^201 ' q.codes | cut -d' ' -f2)
 check_true "... each with a JSON error naming the full queue" \
   bash -c "for f in $(echo $refused); do grep -q '\"error\".*queue full' \$f || exit 1; done"
-check_true "... with 4xx/5xx statuses" bash -c "! grep -qv '^[245]0[0-9] ' q.codes"
+check_true "... with 4xx/5xx statuses" bash -c "! grep -qv '^[245][0-9][0-9] ' q.codes"
 logged=$(grep -c '^201 ' q.codes)
 check "the logged ones are committed" 0 wait_size "$logged"
 for f in $refused; do
