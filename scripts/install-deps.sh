@@ -6,7 +6,7 @@ SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO="sudo"
 export DEBIAN_FRONTEND=noninteractive
 packages=(
-  build-essential cmake ninja-build pkg-config clang
+  build-essential cmake ninja-build pkg-config clang libclang-rt-14-dev
   libsodium-dev libjansson-dev libsqlite3-dev libmicrohttpd-dev libcurl4-openssl-dev
   sqlite3 curl ca-certificates python3
 )
