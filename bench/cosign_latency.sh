@@ -40,7 +40,7 @@ cleanup() {
 trap cleanup EXIT INT TERM
 
 declare -A PORT
-read -r PORT[us] PORT[ru] PORT[osce] < <(python3 -c '
+read -r 'PORT[us]' 'PORT[ru]' 'PORT[osce]' < <(python3 -c '
 import socket
 ss = [socket.socket() for _ in range(3)]
 for s in ss: s.bind(("127.0.0.1", 0))

@@ -175,7 +175,7 @@ run() {
 : >"$T/results"
 for set in hash bundle; do
   echo "== $set: wrk -t$THREADS -c$CONNS -d${DUR}s, random path of $(wc -l <"$T/$set.paths")"
-  for r in $(seq 1 "$ROUNDS"); do
+  for _ in $(seq 1 "$ROUNDS"); do
     run henhouse "$HH_URL" "$T/$set.paths" "$set" "$HH_PID"
     run nginx "$NGINX_URL" "$T/$set.paths" "$set" "$NGINX_PID"
     [ -n "$BASE_URL" ] && run base "$BASE_URL" "$T/$set.paths" "$set" "$BASE_PID"

@@ -16,14 +16,14 @@
 #include <henhouse/henhouse.h>
 
 #define HH_CONFIG_FILE        "henhouse.conf"
-#define HH_CONFIG_MAX_BYTES   (64 * 1024)
+#define HH_CONFIG_MAX_BYTES   (256 * 1024)
 #define HH_CONFIG_MAX_SIGNERS 64
 #define HH_CONFIG_PATH_MAX    1024
 #define HH_PARTY_MAX          64
 #define HH_CONFIG_BATCH_LIMIT 65536
 
-#define HH_CONFIG_MAX_LOGS        16 /* other logs this node witnesses */
-#define HH_CONFIG_MAX_WITNESSES   16 /* witnesses this node asks to cosign its log */
+#define HH_CONFIG_MAX_LOGS        64 /* other logs this node witnesses */
+#define HH_CONFIG_MAX_WITNESSES   64 /* witnesses this node asks to cosign its log */
 #define HH_CONFIG_MAX_LOG_SIGNERS 8
 #define HH_CONFIG_PEER_PATH_MAX   256
 #define HH_CONFIG_URL_MAX         512

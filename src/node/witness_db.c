@@ -429,12 +429,17 @@ hh_status hh_wdb_each_evidence(struct hh_wdb *w, hh_wdb_evidence_fn fn, void *ct
     return rc;
 }
 
+/*
+ * A success is written at most every 10 s, unless it ends a run of failures:
+ * an unchanged row writes nothing, so steady polling costs no fsync.
+ */
 void hh_wdb_peer_ok(struct hh_wdb *w, const char *peer)
 {
     (void)write1(w,
                  "INSERT INTO peer_status(name, last_ok, last_error, last_error_time, failures) "
                  "VALUES(?, ?, '', 0, 0) ON CONFLICT(name) DO UPDATE SET "
-                 "last_ok=excluded.last_ok, failures=0",
+                 "last_ok=excluded.last_ok, failures=0 "
+                 "WHERE failures != 0 OR excluded.last_ok >= last_ok + 10",
                  peer, NULL, NULL, (int64_t)time(NULL), 0, NULL);
 }
 

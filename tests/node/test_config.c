@@ -423,9 +423,9 @@ TEST(config_too_many)
     CHECK(repeated_refused("log b o u k\n", "log-signer b s%d%d\n", HH_CONFIG_MAX_LOG_SIGNERS + 1,
                            HH_ERR_TOO_LARGE, "henhouse.conf:16: more than 8 signers for log 'b'"));
     CHECK(repeated_refused("", "log b%d o u k%d\n", HH_CONFIG_MAX_LOGS + 1, HH_ERR_TOO_LARGE,
-                           "henhouse.conf:23: more than 16 logs"));
+                           "henhouse.conf:71: more than 64 logs"));
     CHECK(repeated_refused("", "witness w%d u k%d\n", HH_CONFIG_MAX_WITNESSES + 1, HH_ERR_TOO_LARGE,
-                           "henhouse.conf:23: more than 16 witnesses"));
+                           "henhouse.conf:71: more than 64 witnesses"));
 }
 
 TEST(config_line_too_long_and_nul)
@@ -452,7 +452,7 @@ TEST(config_line_too_long_and_nul)
         CHECK(refused(nul, sizeof(nul) - 1, HH_ERR_INVALID, "henhouse.conf:7: "));
         CHECK(refused(in_comment, sizeof(in_comment) - 1, HH_ERR_INVALID, "henhouse.conf:2: "));
     }
-    /* over 64 KiB in all */
+    /* over HH_CONFIG_MAX_BYTES in all */
     {
         char *big = malloc(HH_CONFIG_MAX_BYTES + 1);
         memset(big, '\n', HH_CONFIG_MAX_BYTES + 1);
