@@ -66,7 +66,7 @@ void hh_config_defaults(struct hh_config *c)
     c->max_body_bytes = 65536;
     c->max_connections = 4096;
     c->request_timeout_s = 30;
-    c->threads = 4;
+    c->threads = 16;
     c->queue_max = 65536;
     c->peer_interval_ms = 1000;
 }

@@ -61,7 +61,7 @@ struct hh_config {
     uint32_t max_body_bytes;    /* default 65536 */
     uint32_t max_connections;   /* default 4096 */
     uint32_t request_timeout_s; /* default 30 */
-    uint32_t threads;           /* HTTP worker threads; default 4 */
+    uint32_t threads;           /* HTTP worker threads; default 16 */
     uint32_t queue_max;         /* pending submissions before 503; default 65536 */
     uint32_t peer_interval_ms;  /* how often peers are pushed to and pulled from; default 1000 */
     struct hh_config_log logs[HH_CONFIG_MAX_LOGS];

@@ -8,11 +8,13 @@
 #include "witness_db.h"
 
 #include <pthread.h>
+#include <stdbool.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #define SCHEMA_VERSION 1
 #define SCHEMA                                                                                     \
@@ -26,10 +28,30 @@
     "CREATE TABLE IF NOT EXISTS peer_status(name TEXT PRIMARY KEY, last_ok INTEGER NOT NULL,"      \
     " last_error TEXT NOT NULL, last_error_time INTEGER NOT NULL, failures INTEGER NOT NULL);"
 
+#define GROUP_WINDOW_US 500 /* how long a commit leader lets others join */
+#define COMMIT_SLOTS 64      /* outcomes of recent group commits, by generation */
+
 struct hh_wdb {
     sqlite3 *db;
     pthread_mutex_t mu;
+    pthread_cond_t committed; /* a group commit ended */
+    bool in_txn;              /* a group transaction is open */
+    uint64_t gen;             /* generation of the newest group transaction */
+    uint64_t committed_gen;   /* generation of the last one that ended */
+    hh_status commit_rc[COMMIT_SLOTS];
 };
+
+/*
+ * Takes the lock once no group transaction is open, so a write is its own
+ * commit. Reads take the lock directly: inside an open group they may see
+ * updates whose commit is a moment away, which no caller relies on.
+ */
+static void lock_idle(struct hh_wdb *w)
+{
+    pthread_mutex_lock(&w->mu);
+    while (w->in_txn)
+        pthread_cond_wait(&w->committed, &w->mu);
+}
 
 static hh_status db_error(struct hh_wdb *w, struct hh_error *err, const char *what)
 {
@@ -80,6 +102,7 @@ hh_status hh_wdb_open(const char *path, struct hh_wdb **out, struct hh_error *er
     if (w == NULL)
         return hh_error_set(err, HH_ERR_NOMEM, "out of memory");
     pthread_mutex_init(&w->mu, NULL);
+    pthread_cond_init(&w->committed, NULL);
     if (sqlite3_open_v2(path, &w->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
         SQLITE_OK) {
         rc = hh_error_set(err, HH_ERR_IO, "%s: %s", path,
@@ -105,6 +128,7 @@ void hh_wdb_close(struct hh_wdb *w)
         return;
     sqlite3_close(w->db);
     pthread_mutex_destroy(&w->mu);
+    pthread_cond_destroy(&w->committed);
     free(w);
 }
 
@@ -216,23 +240,71 @@ static hh_status advance_locked(struct hh_wdb *w, const char *origin, uint64_t e
     return rc;
 }
 
+/*
+ * Group commit: the first request to find no open transaction begins one and
+ * leads; it lets other requests add their updates for GROUP_WINDOW_US, then
+ * commits them all with one fsync and tells each its outcome. A request
+ * whose check refuses writes nothing, so it never undoes the others.
+ */
+static hh_status lead_commit(struct hh_wdb *w, uint64_t gen, struct hh_error *err)
+{
+    hh_status rc;
+
+    pthread_mutex_unlock(&w->mu);
+    usleep(GROUP_WINDOW_US);
+    pthread_mutex_lock(&w->mu);
+    rc = exec(w, "COMMIT", err);
+    if (rc != HH_OK)
+        sqlite3_exec(w->db, "ROLLBACK", NULL, NULL, NULL);
+    w->commit_rc[gen % COMMIT_SLOTS] = rc;
+    w->committed_gen = gen;
+    w->in_txn = false;
+    pthread_cond_broadcast(&w->committed);
+    return rc;
+}
+
+static hh_status await_commit(struct hh_wdb *w, uint64_t gen, struct hh_error *err)
+{
+    while (w->committed_gen < gen)
+        pthread_cond_wait(&w->committed, &w->mu);
+    if (w->committed_gen - gen >= COMMIT_SLOTS)
+        return hh_error_set(err, HH_ERR_INTERNAL, "witness db: lost a commit outcome");
+    hh_status rc = w->commit_rc[gen % COMMIT_SLOTS];
+    if (rc != HH_OK)
+        return hh_error_set(err, rc, "witness db: the group commit failed");
+    return HH_OK;
+}
+
 hh_status hh_wdb_advance(struct hh_wdb *w, const char *origin, uint64_t expect_old,
                          uint64_t new_size, const struct hh_hash *root, const char *note,
                          size_t note_len, hh_wdb_check_fn check, void *ctx, uint64_t *current,
                          struct hh_error *err)
 {
+    bool leader = false;
+    uint64_t gen;
     hh_status rc;
 
     *current = 0;
     pthread_mutex_lock(&w->mu);
-    rc = exec(w, "BEGIN IMMEDIATE", err);
-    if (rc == HH_OK) {
-        rc = advance_locked(w, origin, expect_old, new_size, root, note, note_len, check, ctx,
-                            current, err);
+    if (!w->in_txn) {
+        rc = exec(w, "BEGIN IMMEDIATE", err);
+        if (rc != HH_OK) {
+            pthread_mutex_unlock(&w->mu);
+            return rc;
+        }
+        w->in_txn = true;
+        w->gen++;
+        leader = true;
+    }
+    gen = w->gen;
+    rc = advance_locked(w, origin, expect_old, new_size, root, note, note_len, check, ctx, current,
+                        err);
+    if (leader) {
+        hh_status crc = lead_commit(w, gen, rc == HH_OK ? err : NULL);
         if (rc == HH_OK)
-            rc = exec(w, "COMMIT", err);
-        if (rc != HH_OK)
-            sqlite3_exec(w->db, "ROLLBACK", NULL, NULL, NULL);
+            rc = crc;
+    } else if (rc == HH_OK) {
+        rc = await_commit(w, gen, err);
     }
     pthread_mutex_unlock(&w->mu);
     return rc;
@@ -245,7 +317,7 @@ static hh_status write1(struct hh_wdb *w, const char *sql, const char *t1, const
     sqlite3_stmt *st = NULL;
     hh_status rc;
 
-    pthread_mutex_lock(&w->mu);
+    lock_idle(w);
     rc = prepare(w, sql, &st, err);
     if (rc == HH_OK) {
         const char *texts[3] = {t1, t2, t3};
@@ -267,7 +339,7 @@ hh_status hh_wdb_freeze(struct hh_wdb *w, const char *origin, struct hh_error *e
 {
     struct hh_hash empty;
     hh_merkle_empty_root(&empty);
-    pthread_mutex_lock(&w->mu);
+    lock_idle(w);
     sqlite3_stmt *st = NULL;
     hh_status rc = prepare(w,
                            "INSERT INTO witness_state(origin, size, root, note, time, frozen) "
@@ -390,7 +462,7 @@ hh_status hh_wdb_add_evidence(struct hh_wdb *w, const char *origin, const char *
     hh_status rc;
 
     *id = 0;
-    pthread_mutex_lock(&w->mu);
+    lock_idle(w);
     rc = prepare(w,
                  "INSERT OR IGNORE INTO evidence(origin, kind, key, body, time) VALUES(?,?,?,?,?)",
                  &st, err);
