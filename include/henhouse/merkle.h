@@ -84,9 +84,9 @@ void hh_merkle_range_nodes(uint64_t lo, uint64_t hi, struct hh_node_id ids[2 * H
                            size_t *n);
 
 /* The inclusion proof (audit path, leaf sibling first) of index in a tree of size leaves. */
-hh_status hh_merkle_inclusion_proof(const struct hh_hash_reader *r, uint64_t index,
-                                    uint64_t size, struct hh_hash proof[HH_MERKLE_MAX_PROOF],
-                                    size_t *n, struct hh_error *err) HH_MUST_CHECK;
+hh_status hh_merkle_inclusion_proof(const struct hh_hash_reader *r, uint64_t index, uint64_t size,
+                                    struct hh_hash proof[HH_MERKLE_MAX_PROOF], size_t *n,
+                                    struct hh_error *err) HH_MUST_CHECK;
 
 /*
  * The consistency proof from a tree of old_size to one of new_size
@@ -94,9 +94,8 @@ hh_status hh_merkle_inclusion_proof(const struct hh_hash_reader *r, uint64_t ind
  * need more than HH_MERKLE_MAX_PROOF hashes (only above 2^63 leaves).
  */
 hh_status hh_merkle_consistency_proof(const struct hh_hash_reader *r, uint64_t old_size,
-                                      uint64_t new_size,
-                                      struct hh_hash proof[HH_MERKLE_MAX_PROOF], size_t *n,
-                                      struct hh_error *err) HH_MUST_CHECK;
+                                      uint64_t new_size, struct hh_hash proof[HH_MERKLE_MAX_PROOF],
+                                      size_t *n, struct hh_error *err) HH_MUST_CHECK;
 
 /* RFC 9162 section 2.1.3.2. HH_OK, or HH_ERR_VERIFY with the reason. */
 hh_status hh_merkle_verify_inclusion(uint64_t index, uint64_t size, const struct hh_hash *leaf,
@@ -107,9 +106,8 @@ hh_status hh_merkle_verify_inclusion(uint64_t index, uint64_t size, const struct
 /* RFC 9162 section 2.1.4.2, with the size conventions above. */
 hh_status hh_merkle_verify_consistency(uint64_t old_size, uint64_t new_size,
                                        const struct hh_hash *old_root,
-                                       const struct hh_hash *new_root,
-                                       const struct hh_hash *proof, size_t n,
-                                       struct hh_error *err) HH_MUST_CHECK;
+                                       const struct hh_hash *new_root, const struct hh_hash *proof,
+                                       size_t n, struct hh_error *err) HH_MUST_CHECK;
 
 /*
  * Appending leaf number index (the tree holds index leaves before it) creates

@@ -18,9 +18,9 @@
 #include "error.h"
 #include "key.h"
 
-#define HH_NOTE_MAX_BYTES (64 * 1024)
-#define HH_NOTE_MAX_SIGNATURES 64 /* C2SP requires accepting at least 16 */
-#define HH_NOTE_MAX_SIG_BYTES 4096 /* decoded key id + signature, fits ML-DSA-44 */
+#define HH_NOTE_MAX_BYTES      (64 * 1024)
+#define HH_NOTE_MAX_SIGNATURES 64   /* C2SP requires accepting at least 16 */
+#define HH_NOTE_MAX_SIG_BYTES  4096 /* decoded key id + signature, fits ML-DSA-44 */
 /* "— " + name + " " + base64(4 + 8 + 64) + "\n" + NUL for the signatures henhouse makes. */
 #define HH_NOTE_SIG_LINE_MAX (4 + HH_KEY_NAME_MAX + 1 + 104 + 2)
 
@@ -40,7 +40,7 @@ struct hh_note {
 
 /* One signature that verified: which key, and for cosignatures the timestamp. */
 struct hh_note_verified {
-    size_t key_index; /* into the keys array given to hh_note_verify */
+    size_t key_index;   /* into the keys array given to hh_note_verify */
     uint64_t timestamp; /* cosignature/v1 time; 0 for plain Ed25519 */
 };
 

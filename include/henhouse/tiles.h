@@ -19,12 +19,12 @@
 #include "hash.h"
 #include "merkle.h"
 
-#define HH_TILE_WIDTH 256
-#define HH_TILE_HEIGHT 8
-#define HH_TILE_BYTES (HH_TILE_WIDTH * HH_HASH_LEN)
-#define HH_TILE_MAX_LEVEL 63
-#define HH_TILE_PATH_MAX 96
-#define HH_ENTRY_MAX 65535
+#define HH_TILE_WIDTH       256
+#define HH_TILE_HEIGHT      8
+#define HH_TILE_BYTES       (HH_TILE_WIDTH * HH_HASH_LEN)
+#define HH_TILE_MAX_LEVEL   63
+#define HH_TILE_PATH_MAX    96
+#define HH_ENTRY_MAX        65535
 #define HH_BUNDLE_MAX_BYTES (HH_TILE_WIDTH * (2 + HH_ENTRY_MAX))
 
 struct hh_tile {
@@ -59,8 +59,8 @@ hh_status hh_tile_for_node(uint8_t level, uint64_t index, uint64_t size, struct 
                            uint16_t *pos) HH_MUST_CHECK;
 
 /* Builds tile t's contents (t->width * 32 bytes) from stored hashes read through r. */
-hh_status hh_tile_read_hashes(const struct hh_hash_reader *r, const struct hh_tile *t,
-                              uint8_t *out, size_t cap, struct hh_error *err) HH_MUST_CHECK;
+hh_status hh_tile_read_hashes(const struct hh_hash_reader *r, const struct hh_tile *t, uint8_t *out,
+                              size_t cap, struct hh_error *err) HH_MUST_CHECK;
 
 /*
  * A hash reader over tiles: node hashes come from the tile contents returned
@@ -70,8 +70,8 @@ hh_status hh_tile_read_hashes(const struct hh_hash_reader *r, const struct hh_ti
  * The reader caches a few tiles; it does not authenticate them, so callers
  * must check results against a signed root.
  */
-typedef hh_status (*hh_tile_fetch_fn)(void *ctx, const struct hh_tile *t, uint8_t *out,
-                                      size_t *got, struct hh_error *err);
+typedef hh_status (*hh_tile_fetch_fn)(void *ctx, const struct hh_tile *t, uint8_t *out, size_t *got,
+                                      struct hh_error *err);
 struct hh_tile_reader;
 struct hh_tile_reader *hh_tile_reader_new(uint64_t size, hh_tile_fetch_fn fetch, void *ctx);
 void hh_tile_reader_free(struct hh_tile_reader *tr);

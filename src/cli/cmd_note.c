@@ -57,9 +57,9 @@ static int print_verified(const struct hh_verifier *keys, const struct hh_note_v
         char id[9];
         snprintf(id, sizeof(id), "%08x", (unsigned)k->key_id);
         if (json)
-            json_array_append_new(sigs, json_pack("{s:s, s:s, s:i, s:I}", "name", k->name,
-                                                  "key_id", id, "type", (int)k->type,
-                                                  "timestamp", (json_int_t)v[i].timestamp));
+            json_array_append_new(sigs, json_pack("{s:s, s:s, s:i, s:I}", "name", k->name, "key_id",
+                                                  id, "type", (int)k->type, "timestamp",
+                                                  (json_int_t)v[i].timestamp));
         else if (k->type == HH_KEY_COSIGNATURE)
             printf("cosigned by %s+%s at %llu\n", k->name, id, (unsigned long long)v[i].timestamp);
         else

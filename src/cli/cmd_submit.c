@@ -41,12 +41,23 @@ static int parse_opts(int argc, char **argv, struct submit_opts *o)
     o->type = DEFAULT_TYPE;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (c) {
-        case 'n': o->node = optarg; break;
-        case 'k': o->key = optarg; break;
-        case 't': o->type = optarg; break;
-        case 'w': o->wait = 1; break;
-        case 'j': o->json = 1; break;
-        default: return hh_cli_usage_error("submit: see 'henhouse submit --help'");
+        case 'n':
+            o->node = optarg;
+            break;
+        case 'k':
+            o->key = optarg;
+            break;
+        case 't':
+            o->type = optarg;
+            break;
+        case 'w':
+            o->wait = 1;
+            break;
+        case 'j':
+            o->json = 1;
+            break;
+        default:
+            return hh_cli_usage_error("submit: see 'henhouse submit --help'");
         }
     }
     if (o->node == NULL || o->key == NULL || optind != argc)
@@ -60,8 +71,8 @@ static int print_answer(const struct hh_http_response *resp, int json)
     int ok = resp->status == 200 || resp->status == 201;
 
     if (json || v == NULL || !ok) {
-        fprintf(ok ? stdout : stderr, "%s%s\n", ok ? "" : "henhouse: submit: node refused: ",
-                (const char *)resp->body);
+        fprintf(ok ? stdout : stderr, "%s%s\n",
+                ok ? "" : "henhouse: submit: node refused: ", (const char *)resp->body);
     } else {
         printf("id %s\nindex %lld\n", json_string_value(json_object_get(v, "id")),
                (long long)json_integer_value(json_object_get(v, "index")));

@@ -26,8 +26,9 @@ static void usage(FILE *f)
                "commands:\n");
     for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
         fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
-    fprintf(f, "\nRun 'henhouse <command> --help' for a command's options.\n"
-               "Exit status: 0 ok, 1 verification failed, 2 usage, malformed input or I/O error.\n");
+    fprintf(f,
+            "\nRun 'henhouse <command> --help' for a command's options.\n"
+            "Exit status: 0 ok, 1 verification failed, 2 usage, malformed input or I/O error.\n");
 }
 
 int main(int argc, char **argv)

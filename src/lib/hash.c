@@ -95,7 +95,8 @@ hh_status hh_base64_decode(const char *in, size_t len, bool url_safe_too, uint8_
     if (url_safe_too) {
         int v = base64_variant(in, len);
         if (v == 0)
-            return hh_error_set(err, HH_ERR_INVALID, "base64 mixes standard and URL-safe alphabets");
+            return hh_error_set(err, HH_ERR_INVALID,
+                                "base64 mixes standard and URL-safe alphabets");
         if (v == 2)
             variant = (len % 4 == 0) ? sodium_base64_VARIANT_URLSAFE
                                      : sodium_base64_VARIANT_URLSAFE_NO_PADDING;
@@ -103,7 +104,8 @@ hh_status hh_base64_decode(const char *in, size_t len, bool url_safe_too, uint8_
             variant = sodium_base64_VARIANT_ORIGINAL_NO_PADDING;
     }
     if (len > 0 && (len + 3) / 4 * 3 > cap + 2)
-        return hh_error_set(err, HH_ERR_TOO_LARGE, "base64 longer than the %zu bytes expected", cap);
+        return hh_error_set(err, HH_ERR_TOO_LARGE, "base64 longer than the %zu bytes expected",
+                            cap);
     if (sodium_base642bin(out, cap, in, len, NULL, &n, &end, variant) != 0 || end != in + len) {
         sodium_memzero(out, cap);
         return hh_error_set(err, HH_ERR_INVALID, "bad base64");
@@ -112,8 +114,7 @@ hh_status hh_base64_decode(const char *in, size_t len, bool url_safe_too, uint8_
     return HH_OK;
 }
 
-hh_status hh_hash_from_base64(const char *in, size_t len, struct hh_hash *out,
-                              struct hh_error *err)
+hh_status hh_hash_from_base64(const char *in, size_t len, struct hh_hash *out, struct hh_error *err)
 {
     uint8_t buf[HH_HASH_LEN + 3];
     size_t n = 0;

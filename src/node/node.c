@@ -261,9 +261,9 @@ static void evidence_key(const char *json, size_t len, const char *kind, char ke
     hh_sha256_init(&ctx);
     hh_sha256_update(&ctx, kind, strlen(kind) + 1);
     if (root != NULL) {
-        json_t *about = json_pack("{s:O*, s:O*}", "checkpoints",
-                                  json_object_get(root, "checkpoints"), "entry",
-                                  json_object_get(root, "entry"));
+        json_t *about =
+            json_pack("{s:O*, s:O*}", "checkpoints", json_object_get(root, "checkpoints"), "entry",
+                      json_object_get(root, "entry"));
         what = about != NULL ? json_dumps(about, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
         json_decref(about);
     }
