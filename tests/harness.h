@@ -25,9 +25,10 @@ void hh_test_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
     }                                                                                              \
     static void name(void)
 
-#define CHECK(cond) hh_test_check(!!(cond), #cond, __FILE__, __LINE__)
+#define CHECK(cond)    hh_test_check(!!(cond), #cond, __FILE__, __LINE__)
 #define CHECK_OK(expr) hh_test_check((expr) == HH_OK, #expr " == HH_OK", __FILE__, __LINE__)
-#define CHECK_ERR(expr, code) hh_test_check((expr) == (code), #expr " == " #code, __FILE__, __LINE__)
+#define CHECK_ERR(expr, code)                                                                      \
+    hh_test_check((expr) == (code), #expr " == " #code, __FILE__, __LINE__)
 
 /* Reads a whole file into a malloc'd, NUL-terminated buffer; NULL on error. */
 char *hh_test_read_file(const char *path, size_t *len);

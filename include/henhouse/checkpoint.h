@@ -16,8 +16,8 @@
 #include "error.h"
 #include "hash.h"
 
-#define HH_ORIGIN_MAX 255
-#define HH_CHECKPOINT_EXT_MAX 1024
+#define HH_ORIGIN_MAX          255
+#define HH_CHECKPOINT_EXT_MAX  1024
 #define HH_CHECKPOINT_TEXT_MAX (HH_ORIGIN_MAX + 1 + 20 + 1 + 44 + 1 + HH_CHECKPOINT_EXT_MAX + 1)
 
 struct hh_checkpoint {

@@ -16,7 +16,7 @@
 
 #include "error.h"
 
-#define HH_COSIGNATURE_LEN 72 /* timestamp + Ed25519 signature, after the key id */
+#define HH_COSIGNATURE_LEN      72 /* timestamp + Ed25519 signature, after the key id */
 #define HH_COSIGNATURE_MAX_TIME INT64_MAX
 
 /*

@@ -18,12 +18,12 @@
 #include "hash.h"
 #include "key.h"
 
-#define HH_DSSE_MAX_BYTES 65535 /* one envelope is one log entry */
-#define HH_DSSE_MAX_DEPTH 8
+#define HH_DSSE_MAX_BYTES      65535 /* one envelope is one log entry */
+#define HH_DSSE_MAX_DEPTH      8
 #define HH_DSSE_MAX_SIGNATURES 16
-#define HH_DSSE_MAX_SIG_BYTES 512
-#define HH_DSSE_MAX_TYPE 256
-#define HH_DSSE_MAX_KEYID 300
+#define HH_DSSE_MAX_SIG_BYTES  512
+#define HH_DSSE_MAX_TYPE       256
+#define HH_DSSE_MAX_KEYID      300
 
 struct hh_dsse_sig {
     char keyid[HH_DSSE_MAX_KEYID + 1]; /* unauthenticated hint, may be empty */
@@ -70,7 +70,6 @@ hh_status hh_dsse_format(const struct hh_dsse *e, char **out, size_t *outlen,
  * verified; HH_ERR_VERIFY when none did.
  */
 hh_status hh_dsse_verify(const struct hh_dsse *e, const struct hh_verifier *keys, size_t nkeys,
-                         uint8_t *verified, size_t *nverified,
-                         struct hh_error *err) HH_MUST_CHECK;
+                         uint8_t *verified, size_t *nverified, struct hh_error *err) HH_MUST_CHECK;
 
 #endif

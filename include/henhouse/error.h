@@ -12,7 +12,7 @@
 #include <stddef.h>
 
 #if defined(__GNUC__) || defined(__clang__)
-#define HH_MUST_CHECK __attribute__((warn_unused_result))
+#define HH_MUST_CHECK   __attribute__((warn_unused_result))
 #define HH_PRINTF(f, a) __attribute__((format(printf, f, a)))
 #else
 #define HH_MUST_CHECK

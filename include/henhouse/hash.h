@@ -65,6 +65,7 @@ hh_status hh_hash_from_hex(const char *in, size_t len, struct hh_hash *out,
                            struct hh_error *err) HH_MUST_CHECK;
 
 /* Parses a canonical unsigned decimal (no sign, no leading zeros but "0") into 64 bits. */
-hh_status hh_parse_u64(const char *in, size_t len, uint64_t *out, struct hh_error *err) HH_MUST_CHECK;
+hh_status hh_parse_u64(const char *in, size_t len, uint64_t *out,
+                       struct hh_error *err) HH_MUST_CHECK;
 
 #endif

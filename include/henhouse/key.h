@@ -19,7 +19,7 @@
 
 #include "error.h"
 
-#define HH_KEY_ED25519 0x01
+#define HH_KEY_ED25519     0x01
 #define HH_KEY_COSIGNATURE 0x04
 
 /* Key names: 1..255 bytes of UTF-8, no spaces, no '+', no control characters. */

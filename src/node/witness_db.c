@@ -24,12 +24,12 @@
     "CREATE TABLE IF NOT EXISTS cosignatures(size INTEGER NOT NULL, witness TEXT NOT NULL,"        \
     " line TEXT NOT NULL, timestamp INTEGER NOT NULL, PRIMARY KEY(size, witness));"                \
     "CREATE TABLE IF NOT EXISTS evidence(id INTEGER PRIMARY KEY, origin TEXT NOT NULL,"            \
-    " kind TEXT NOT NULL, key TEXT NOT NULL UNIQUE, body BLOB NOT NULL, time INTEGER NOT NULL);" \
+    " kind TEXT NOT NULL, key TEXT NOT NULL UNIQUE, body BLOB NOT NULL, time INTEGER NOT NULL);"   \
     "CREATE TABLE IF NOT EXISTS peer_status(name TEXT PRIMARY KEY, last_ok INTEGER NOT NULL,"      \
     " last_error TEXT NOT NULL, last_error_time INTEGER NOT NULL, failures INTEGER NOT NULL);"
 
 #define GROUP_WINDOW_US 500 /* how long a commit leader lets others join */
-#define COMMIT_SLOTS 64      /* outcomes of recent group commits, by generation */
+#define COMMIT_SLOTS    64  /* outcomes of recent group commits, by generation */
 
 struct hh_wdb {
     sqlite3 *db;

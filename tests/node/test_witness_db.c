@@ -434,16 +434,16 @@ TEST(witness_db_evidence)
     memset(&x, 0, sizeof(x));
     CHECK_OK(hh_wdb_each_evidence(f.w, collect_evidence, &x, NULL));
     CHECK(x.n == 0);
-    CHECK_OK(hh_wdb_add_evidence(f.w, ORIGIN, "split-view", "key1", body1, sizeof(body1) - 1,
-                                 &id1, NULL));
+    CHECK_OK(hh_wdb_add_evidence(f.w, ORIGIN, "split-view", "key1", body1, sizeof(body1) - 1, &id1,
+                                 NULL));
     CHECK_OK(hh_wdb_add_evidence(f.w, "other.example/log", "bad-data", "key2", body2,
                                  sizeof(body2) - 1, &id2, NULL));
     CHECK(id1 > 0 && id2 > id1);
     CHECK(evidence_is(f.w, id1, id2));
     /* the same conflict again (same key) is not stored twice */
     int64_t id3 = 0;
-    CHECK_ERR(hh_wdb_add_evidence(f.w, ORIGIN, "split-view", "key1", body1, sizeof(body1) - 1,
-                                  &id3, NULL),
+    CHECK_ERR(hh_wdb_add_evidence(f.w, ORIGIN, "split-view", "key1", body1, sizeof(body1) - 1, &id3,
+                                  NULL),
               HH_ERR_CONFLICT);
     CHECK(id3 == 0);
     CHECK(evidence_is(f.w, id1, id2));
@@ -500,8 +500,8 @@ TEST(witness_db_reopen_keeps_everything)
     CHECK_OK(advance(f.w, "other.example/log", 0, 3, &cur, NULL));
     CHECK_OK(hh_wdb_freeze(f.w, "other.example/log", NULL));
     CHECK_OK(hh_wdb_put_cosignature(f.w, 5, "w1", LINE("w1", 5), 100, NULL));
-    CHECK_OK(hh_wdb_add_evidence(f.w, ORIGIN, "split-view", "key1", body1, sizeof(body1) - 1,
-                                 &id1, NULL));
+    CHECK_OK(hh_wdb_add_evidence(f.w, ORIGIN, "split-view", "key1", body1, sizeof(body1) - 1, &id1,
+                                 NULL));
     CHECK_OK(hh_wdb_add_evidence(f.w, "other.example/log", "bad-data", "key2", body2,
                                  sizeof(body2) - 1, &id2, NULL));
     hh_wdb_peer_error(f.w, "bob", "down");
