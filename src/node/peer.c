@@ -118,48 +118,59 @@ hh_status hh_peer_check_checkpoint(struct hh_node *node, struct hh_peer_log *log
 
 /* ---- push: our checkpoints to our witnesses ---- */
 
-static hh_status store_cosignatures(struct hh_peer_client *p, const struct hh_peer_witness *w,
-                                    uint64_t size, const char *note, size_t len, const char *body,
-                                    size_t blen, struct hh_error *err)
+/* Verifies one response line as w's cosignature on note; HH_OK with its timestamp. */
+static hh_status check_cosignature(const struct hh_peer_witness *w, const char *note, size_t len,
+                                   const char *line, size_t line_len, uint64_t *timestamp,
+                                   struct hh_error *err)
 {
     struct hh_note *n = NULL;
     struct hh_note_verified v;
     size_t nv = 0;
-    char *full = malloc(len + blen + 1);
+    char *full = malloc(len + line_len);
     hh_status rc;
 
+    *timestamp = 0;
     if (full == NULL)
         return hh_error_set(err, HH_ERR_NOMEM, "out of memory");
     memcpy(full, note, len);
-    memcpy(full + len, body, blen);
-    rc = hh_note_parse(full, len + blen, &n, err);
+    memcpy(full + len, line, line_len);
+    rc = hh_note_parse(full, len + line_len, &n, err);
     if (rc == HH_OK)
         rc = hh_note_verify(n, &w->vkey, 1, &v, 1, &nv, err);
-    if (rc == HH_OK) {
-        /* keep only the line(s) that verified: the witness's own */
-        char line[HH_NOTE_SIG_LINE_MAX + 64];
-        for (size_t i = 0; i < n->nsigs; i++) {
-            if (strcmp(n->sigs[i].name, w->vkey.name) != 0 || n->sigs[i].key_id != w->vkey.key_id)
-                continue;
-            char b64[HH_NOTE_SIG_LINE_MAX];
-            uint8_t blob[4 + HH_COSIGNATURE_LEN];
-            if (n->sigs[i].sig_len != HH_COSIGNATURE_LEN)
-                continue;
-            blob[0] = (uint8_t)(w->vkey.key_id >> 24);
-            blob[1] = (uint8_t)(w->vkey.key_id >> 16);
-            blob[2] = (uint8_t)(w->vkey.key_id >> 8);
-            blob[3] = (uint8_t)w->vkey.key_id;
-            memcpy(blob + 4, n->sigs[i].sig, HH_COSIGNATURE_LEN);
-            if (hh_base64_encode(blob, sizeof(blob), b64, sizeof(b64)) != HH_OK)
-                continue;
-            snprintf(line, sizeof(line), "\xe2\x80\x94 %s %s\n", w->vkey.name, b64);
-            rc = hh_wdb_put_cosignature(p->node->wdb, size, w->cfg->name, line, v.timestamp, err);
-            break;
-        }
-    }
+    if (rc == HH_OK)
+        *timestamp = v.timestamp;
     hh_note_free(n);
     free(full);
     return rc;
+}
+
+/* Stores each line of the witness's answer that is its valid cosignature on note. */
+static hh_status store_cosignatures(struct hh_peer_client *p, const struct hh_peer_witness *w,
+                                    uint64_t size, const char *note, size_t len, const char *body,
+                                    size_t blen, struct hh_error *err)
+{
+    size_t stored = 0, pos = 0;
+
+    while (pos < blen) {
+        const char *nl = memchr(body + pos, '\n', blen - pos);
+        size_t n = nl != NULL ? (size_t)(nl - (body + pos)) + 1 : blen - pos;
+        char line[HH_NOTE_SIG_LINE_MAX + 64];
+        uint64_t ts = 0;
+        if (nl != NULL && n < sizeof(line) &&
+            check_cosignature(w, note, len, body + pos, n, &ts, NULL) == HH_OK) {
+            memcpy(line, body + pos, n);
+            line[n] = '\0';
+            hh_status rc = hh_wdb_put_cosignature(p->node->wdb, size, w->cfg->name, line, ts, err);
+            if (rc != HH_OK)
+                return rc;
+            stored++;
+        }
+        pos += n;
+    }
+    if (stored == 0)
+        return hh_error_set(err, HH_ERR_VERIFY, "witness %s answered without a valid cosignature",
+                            w->cfg->name);
+    return HH_OK;
 }
 
 static hh_status post_checkpoint(struct hh_peer_client *p, const struct hh_peer_witness *w,
