@@ -80,6 +80,9 @@ hh_status hh_evidence_bad_data(const struct hh_verifier *log_key, const char *no
                                const char *path, const struct hh_evidence_observation *obs,
                                char **out, struct hh_error *err) HH_MUST_CHECK;
 
+/* The kind's name as written in the file ("split-view", ...). */
+const char *hh_evidence_kind_name(enum hh_evidence_kind kind);
+
 struct hh_evidence_verdict {
     enum hh_evidence_kind kind;
     bool proven; /* the file proves misbehaviour by the log */

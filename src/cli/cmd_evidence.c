@@ -33,8 +33,6 @@ static int evidence_verify(const char *path, int json)
     struct hh_error err = {0};
     char *buf = NULL;
     size_t len = 0;
-    static const char *const kinds[] = {"split-view", "inconsistent", "unauthorised-entry",
-                                        "bad-data"};
 
     if (hh_read_file(path, HH_EVIDENCE_MAX_BYTES, &buf, &len, &err) != HH_OK ||
         hh_evidence_verify(buf, len, &v, &err) != HH_OK) {
@@ -46,9 +44,9 @@ static int evidence_verify(const char *path, int json)
     }
     free(buf);
     if (json)
-        hh_cli_print_json(json_pack("{s:b, s:s, s:s, s:b, s:s}", "valid", 1, "kind", kinds[v.kind],
-                                    "origin", v.origin, "proven", v.proven, "explanation",
-                                    v.explanation));
+        hh_cli_print_json(json_pack("{s:b, s:s, s:s, s:b, s:s}", "valid", 1, "kind",
+                                    hh_evidence_kind_name(v.kind), "origin", v.origin, "proven",
+                                    v.proven, "explanation", v.explanation));
     else
         printf("%s\n%s\n", v.proven ? "proven" : "not proven", v.explanation);
     return v.proven ? HH_EXIT_FAIL : HH_EXIT_OK;

@@ -23,6 +23,11 @@
 static const char *const kind_names[] = {"split-view", "inconsistent", "unauthorised-entry",
                                          "bad-data"};
 
+const char *hh_evidence_kind_name(enum hh_evidence_kind kind)
+{
+    return (size_t)kind < sizeof(kind_names) / sizeof(kind_names[0]) ? kind_names[kind] : "unknown";
+}
+
 /* ---- building ---- */
 
 static json_t *b64(const void *data, size_t len)

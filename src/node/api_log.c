@@ -18,25 +18,15 @@
 #define CACHE_PARTIAL_TILE "public, max-age=3600"
 #define CACHE_CHECKPOINT   "public, max-age=2"
 
-static hh_status checkpoint_size(struct hh_server *s, uint64_t *size, struct hh_error *err)
-{
-    char *note = NULL;
-    size_t len = 0;
-    hh_status rc = hh_sequencer_checkpoint(s->node->sequencer, &note, &len, size, err);
-    free(note);
-    return rc;
-}
-
 enum MHD_Result hh_api_checkpoint(struct hh_server *s, struct MHD_Connection *c)
 {
     struct hh_error err = {0};
     char *note = NULL;
     size_t len = 0;
     uint64_t size = 0;
-    enum MHD_Result ret;
-
     char *cosigs = NULL, *full = NULL;
     size_t clen = 0;
+    enum MHD_Result ret;
 
     if (hh_sequencer_checkpoint(s->node->sequencer, &note, &len, &size, &err) != HH_OK)
         return hh_http_error(c, MHD_HTTP_SERVICE_UNAVAILABLE, "no_checkpoint", err.msg);
@@ -88,7 +78,7 @@ enum MHD_Result hh_api_tile(struct hh_server *s, struct MHD_Connection *c, const
     if (hit != NULL)
         return hh_http_respond_shared(c, MHD_HTTP_OK, "application/octet-stream", hit->data,
                                       hit->len, CACHE_FULL_TILE, release_tile, (void *)hit);
-    if (checkpoint_size(s, &size, &err) != HH_OK)
+    if (hh_sequencer_size(s->node->sequencer, &size, &err) != HH_OK)
         return hh_http_error(c, MHD_HTTP_SERVICE_UNAVAILABLE, "no_checkpoint", err.msg);
     if (hh_tile_for_size(want.entries, want.level, want.index, size, &have) != HH_OK ||
         have.width < want.width)
@@ -116,7 +106,7 @@ enum MHD_Result hh_api_consistency(struct hh_server *s, struct MHD_Connection *c
         old_size > new_size)
         return hh_http_error(c, MHD_HTTP_BAD_REQUEST, "bad_sizes",
                              "need old and new sizes with 0 < old <= new");
-    if (checkpoint_size(s, &size, &err) != HH_OK || new_size > size)
+    if (hh_sequencer_size(s->node->sequencer, &size, &err) != HH_OK || new_size > size)
         return hh_http_error(c, MHD_HTTP_NOT_FOUND, "beyond_checkpoint",
                              "new is larger than the latest checkpoint");
     if (hh_merkle_consistency_proof(&r, old_size, new_size, proof, &n, &err) != HH_OK)

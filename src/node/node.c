@@ -237,13 +237,12 @@ struct hh_peer_log *hh_node_find_log(struct hh_node *n, const char *origin)
 static const char *evidence_kind(const char *json, size_t len, bool *proven)
 {
     struct hh_evidence_verdict v;
-    static const char *const names[] = {"split-view", "inconsistent", "unauthorised-entry",
-                                        "bad-data"};
+
     *proven = false;
     if (hh_evidence_verify(json, len, &v, NULL) != HH_OK)
         return "unreadable";
     *proven = v.proven;
-    return names[v.kind];
+    return hh_evidence_kind_name(v.kind);
 }
 
 /*

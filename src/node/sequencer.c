@@ -448,6 +448,18 @@ hh_status hh_sequencer_checkpoint(struct hh_sequencer *q, char **note, size_t *l
     return rc;
 }
 
+hh_status hh_sequencer_size(struct hh_sequencer *q, uint64_t *size, struct hh_error *err)
+{
+    hh_status rc = HH_OK;
+
+    pthread_mutex_lock(&q->mu);
+    *size = q->cp_size;
+    if (!q->have_cp)
+        rc = hh_error_set(err, HH_ERR_NOT_FOUND, "no checkpoint signed yet");
+    pthread_mutex_unlock(&q->mu);
+    return rc;
+}
+
 void hh_sequencer_last_error(struct hh_sequencer *q, struct hh_error *out)
 {
     pthread_mutex_lock(&q->mu);

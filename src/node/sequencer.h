@@ -76,6 +76,10 @@ hh_status hh_sequencer_submit(struct hh_sequencer *q, const struct hh_hash *id, 
 hh_status hh_sequencer_checkpoint(struct hh_sequencer *q, char **note, size_t *len, uint64_t *size,
                                   struct hh_error *err) HH_MUST_CHECK;
 
+/* The size of the latest signed checkpoint; HH_ERR_NOT_FOUND before the first one. */
+hh_status hh_sequencer_size(struct hh_sequencer *q, uint64_t *size,
+                            struct hh_error *err) HH_MUST_CHECK;
+
 /* The last error that stopped or failed a batch ("" if none), copied into out. */
 void hh_sequencer_last_error(struct hh_sequencer *q, struct hh_error *out);
 
