@@ -5,9 +5,11 @@
  */
 #include "harness.h"
 
+#include <dirent.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define MAX_TESTS 1024
 
@@ -82,6 +84,24 @@ const char *hh_test_vector_path(const char *rel)
     static char path[4096];
     snprintf(path, sizeof(path), "%s/%s", HH_VECTORS_DIR, rel);
     return path;
+}
+
+void hh_test_rmdir(const char *dir)
+{
+    char p[4096];
+    struct dirent *d;
+    DIR *dh = opendir(dir);
+
+    if (dh == NULL)
+        return;
+    while ((d = readdir(dh)) != NULL) {
+        if (strcmp(d->d_name, ".") == 0 || strcmp(d->d_name, "..") == 0)
+            continue;
+        snprintf(p, sizeof(p), "%s/%s", dir, d->d_name);
+        unlink(p);
+    }
+    closedir(dh);
+    rmdir(dir);
 }
 
 uint64_t hh_test_rand(void)

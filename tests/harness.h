@@ -36,6 +36,9 @@ char *hh_test_read_file(const char *path, size_t *len);
 /* The vectors directory (HH_VECTORS_DIR) joined with rel, in a static buffer. */
 const char *hh_test_vector_path(const char *rel);
 
+/* Removes the files of a flat scratch directory, then the directory. */
+void hh_test_rmdir(const char *dir);
+
 /* Deterministic pseudo-random numbers for property tests. */
 uint64_t hh_test_rand(void);
 

@@ -9,7 +9,6 @@
 
 #include "store.h"
 
-#include <dirent.h>
 #include <inttypes.h>
 #include <pthread.h>
 #include <signal.h>
@@ -50,23 +49,9 @@ static bool fixture_reopen(struct fixture *f)
 /* Closes the store and removes every file of the directory, then the directory. */
 static void fixture_close(struct fixture *f)
 {
-    char p[512];
-    struct dirent *d;
-    DIR *dir;
-
     hh_store_close(f->s);
     f->s = NULL;
-    dir = opendir(f->dir);
-    if (dir == NULL)
-        return;
-    while ((d = readdir(dir)) != NULL) {
-        if (strcmp(d->d_name, ".") == 0 || strcmp(d->d_name, "..") == 0)
-            continue;
-        snprintf(p, sizeof(p), "%s/%s", f->dir, d->d_name);
-        unlink(p);
-    }
-    closedir(dir);
-    rmdir(f->dir);
+    hh_test_rmdir(f->dir);
 }
 
 /* ---- entries and batches ---- */

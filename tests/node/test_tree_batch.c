@@ -12,7 +12,6 @@
 #include "store.h"
 #include "tree_batch.h"
 
-#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,23 +38,9 @@ static int fixture_open(struct fixture *f)
 
 static void fixture_close(struct fixture *f)
 {
-    char p[512];
-    struct dirent *d;
-    DIR *dir;
-
     hh_store_close(f->s);
     hh_memtree_free(f->t);
-    dir = opendir(f->dir);
-    if (dir == NULL)
-        return;
-    while ((d = readdir(dir)) != NULL) {
-        if (strcmp(d->d_name, ".") == 0 || strcmp(d->d_name, "..") == 0)
-            continue;
-        snprintf(p, sizeof(p), "%s/%s", f->dir, d->d_name);
-        unlink(p);
-    }
-    closedir(dir);
-    rmdir(f->dir);
+    hh_test_rmdir(f->dir);
 }
 
 /* Entry i: 24 bytes naming it. */

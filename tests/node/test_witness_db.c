@@ -10,7 +10,6 @@
 
 #include "witness_db.h"
 
-#include <dirent.h>
 #include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
@@ -46,23 +45,9 @@ static int fixture_reopen(struct fixture *f)
 
 static void fixture_close(struct fixture *f)
 {
-    char p[512];
-    struct dirent *d;
-    DIR *dir;
-
     hh_wdb_close(f->w);
     f->w = NULL;
-    dir = opendir(f->dir);
-    if (dir == NULL)
-        return;
-    while ((d = readdir(dir)) != NULL) {
-        if (strcmp(d->d_name, ".") == 0 || strcmp(d->d_name, "..") == 0)
-            continue;
-        snprintf(p, sizeof(p), "%s/%s", f->dir, d->d_name);
-        unlink(p);
-    }
-    closedir(dir);
-    rmdir(f->dir);
+    hh_test_rmdir(f->dir);
 }
 
 static void root_n(uint64_t n, struct hh_hash *out)
