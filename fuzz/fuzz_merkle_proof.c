@@ -141,7 +141,7 @@ static void check_tree_inclusion(const struct hh_hash_reader *r, uint64_t index,
                                  unsigned bit)
 {
     struct hh_hash proof[HH_MERKLE_MAX_PROOF], root, leaf;
-    struct hh_node_id id = {0, index};
+    struct hh_subtree_id id = {0, index};
     size_t n = 0;
 
     FUZZ_CHECK(hh_merkle_root(r, size, &root, NULL) == HH_OK);

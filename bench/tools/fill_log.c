@@ -20,7 +20,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "files.h"
+#include <henhouse/client/files.h>
 #include "node.h"
 
 #define WINDOW     8192

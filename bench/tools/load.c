@@ -38,7 +38,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "files.h"
+#include <henhouse/client/files.h>
 
 #define TYPE            "application/vnd.henhouse.statement+json"
 #define PAYLOAD_MAX     60000

@@ -45,7 +45,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "files.h"
+#include <henhouse/client/files.h>
 
 #define SEED_TAG   "henhouse bench witness_load v1"
 #define DUMMY_URL  "http://127.0.0.1:9"

@@ -32,17 +32,22 @@
  */
 #define HH_MERKLE_MAX_PROOF 64
 
-struct hh_node_id {
+/*
+ * A complete subtree of the tree: the 2^level leaves starting at leaf
+ * index * 2^level. (In henhouse "node" means a party's server; the parts of
+ * a Merkle tree are called subtrees, and their hashes subtree hashes.)
+ */
+struct hh_subtree_id {
     uint8_t level;
     uint64_t index;
 };
 
 /*
- * Reads the hashes of n complete-subtree nodes into out[0..n). Returns
+ * Reads the hashes of n complete subtrees into out[0..n). Returns
  * HH_ERR_NOT_FOUND when a node is not (yet) available, or any other error
  * of the backing storage. The callee must not keep pointers to ids or out.
  */
-typedef hh_status (*hh_hash_read_fn)(void *ctx, const struct hh_node_id *ids, size_t n,
+typedef hh_status (*hh_hash_read_fn)(void *ctx, const struct hh_subtree_id *ids, size_t n,
                                      struct hh_hash *out, struct hh_error *err);
 
 struct hh_hash_reader {
@@ -80,7 +85,7 @@ hh_status hh_merkle_root(const struct hh_hash_reader *r, uint64_t size, struct h
  * aligned complete subtrees covering it, left to right. *n gets their count
  * (at most 2 * HH_MERKLE_MAX_PROOF).
  */
-void hh_merkle_range_nodes(uint64_t lo, uint64_t hi, struct hh_node_id ids[2 * HH_MERKLE_MAX_PROOF],
+void hh_merkle_range_nodes(uint64_t lo, uint64_t hi, struct hh_subtree_id ids[2 * HH_MERKLE_MAX_PROOF],
                            size_t *n);
 
 /* The inclusion proof (audit path, leaf sibling first) of index in a tree of size leaves. */
@@ -116,7 +121,7 @@ hh_status hh_merkle_verify_consistency(uint64_t old_size, uint64_t new_size,
  * Reads the left siblings it needs through r.
  */
 hh_status hh_merkle_append(const struct hh_hash_reader *r, uint64_t index,
-                           const struct hh_hash *leaf, struct hh_node_id ids[HH_MERKLE_MAX_PROOF],
+                           const struct hh_hash *leaf, struct hh_subtree_id ids[HH_MERKLE_MAX_PROOF],
                            struct hh_hash hashes[HH_MERKLE_MAX_PROOF], size_t *n,
                            struct hh_error *err) HH_MUST_CHECK;
 

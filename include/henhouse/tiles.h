@@ -94,7 +94,7 @@ hh_status hh_bundle_append(uint8_t *out, size_t cap, size_t *used, const void *e
  * The tiles a reader needs for the given nodes of a tree of size leaves,
  * without duplicates; *n gets the count (at most max).
  */
-hh_status hh_tiles_for_nodes(const struct hh_node_id *ids, size_t nids, uint64_t size,
+hh_status hh_tiles_for_nodes(const struct hh_subtree_id *ids, size_t nids, uint64_t size,
                              struct hh_tile *out, size_t max, size_t *n) HH_MUST_CHECK;
 
 #endif

@@ -15,7 +15,7 @@
 #include <henhouse/henhouse.h>
 #include <jansson.h>
 
-#include "files.h"
+#include <henhouse/client/files.h>
 
 enum { HH_EXIT_OK = 0, HH_EXIT_FAIL = 1, HH_EXIT_USAGE = 2 };
 

@@ -14,9 +14,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "http_client.h"
+#include <henhouse/client/http_client.h>
 #include "node.h"
-#include "server.h"
+#include "http/server.h"
 
 static const char init_usage[] =
     "usage: henhouse init DIR --party NAME --origin ORIGIN\n\n"

@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "http_client.h"
+#include <henhouse/client/http_client.h>
 
 #define DEFAULT_TYPE "application/vnd.henhouse.statement+json"
 

@@ -19,7 +19,7 @@
 #include <unistd.h>
 
 #include "node.h"
-#include "verify.h"
+#include <henhouse/client/verify.h>
 
 #define DEFAULT_THREADS 2
 #define BAR_WIDTH       30

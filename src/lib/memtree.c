@@ -44,7 +44,7 @@ uint64_t hh_memtree_size(const struct hh_memtree *t)
     return t->size;
 }
 
-static hh_status memtree_read(void *ctx, const struct hh_node_id *ids, size_t n,
+static hh_status memtree_read(void *ctx, const struct hh_subtree_id *ids, size_t n,
                               struct hh_hash *out, struct hh_error *err)
 {
     const struct hh_memtree *t = ctx;
@@ -92,7 +92,7 @@ static hh_status reserve_one(struct level *lv)
 hh_status hh_memtree_append(struct hh_memtree *t, const struct hh_hash *leaf)
 {
     struct hh_hash_reader r = hh_memtree_reader(t);
-    struct hh_node_id ids[HH_MERKLE_MAX_PROOF];
+    struct hh_subtree_id ids[HH_MERKLE_MAX_PROOF];
     struct hh_hash hashes[HH_MERKLE_MAX_PROOF];
     size_t n;
     hh_status rc;

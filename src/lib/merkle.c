@@ -85,7 +85,7 @@ void hh_merkle_empty_root(struct hh_hash *out)
     hh_sha256("", 0, out);
 }
 
-void hh_merkle_range_nodes(uint64_t lo, uint64_t hi, struct hh_node_id ids[2 * HH_MERKLE_MAX_PROOF],
+void hh_merkle_range_nodes(uint64_t lo, uint64_t hi, struct hh_subtree_id ids[2 * HH_MERKLE_MAX_PROOF],
                            size_t *n)
 {
     size_t k = 0;
@@ -107,7 +107,7 @@ void hh_merkle_range_nodes(uint64_t lo, uint64_t hi, struct hh_node_id ids[2 * H
  * last is the left subtree of what remains, i.e. at least as large as the
  * rest (RFC 6962 splits n leaves at the largest power of two below n).
  */
-static bool foldable(const struct hh_node_id *ids, size_t n)
+static bool foldable(const struct hh_subtree_id *ids, size_t n)
 {
     uint64_t rest = 0;
 
@@ -136,7 +136,7 @@ static void fold(const struct hh_hash *h, size_t n, struct hh_hash *out)
 }
 
 /* Calls the reader; makes sure err names a failure even if the reader left it unset. */
-static hh_status read_nodes(const struct hh_hash_reader *r, const struct hh_node_id *ids, size_t n,
+static hh_status read_nodes(const struct hh_hash_reader *r, const struct hh_subtree_id *ids, size_t n,
                             struct hh_hash *out, struct hh_error *err)
 {
     hh_status rc;
@@ -150,7 +150,7 @@ static hh_status read_nodes(const struct hh_hash_reader *r, const struct hh_node
 }
 
 struct batch {
-    struct hh_node_id ids[BATCH_MAX];
+    struct hh_subtree_id ids[BATCH_MAX];
     struct hh_hash hashes[BATCH_MAX];
     size_t n;
 };
@@ -158,7 +158,7 @@ struct batch {
 /* Adds the nodes covering rg to b; refuses a range whose hash needs leaf-level data. */
 static hh_status batch_add(struct batch *b, struct range rg, struct hh_error *err)
 {
-    struct hh_node_id ids[2 * HH_MERKLE_MAX_PROOF];
+    struct hh_subtree_id ids[2 * HH_MERKLE_MAX_PROOF];
     size_t k;
 
     hh_merkle_range_nodes(rg.lo, rg.hi, ids, &k);
@@ -486,11 +486,11 @@ hh_status hh_merkle_verify_consistency(uint64_t old_size, uint64_t new_size,
 }
 
 hh_status hh_merkle_append(const struct hh_hash_reader *r, uint64_t index,
-                           const struct hh_hash *leaf, struct hh_node_id ids[HH_MERKLE_MAX_PROOF],
+                           const struct hh_hash *leaf, struct hh_subtree_id ids[HH_MERKLE_MAX_PROOF],
                            struct hh_hash hashes[HH_MERKLE_MAX_PROOF], size_t *n,
                            struct hh_error *err)
 {
-    struct hh_node_id sib[HH_MERKLE_MAX_PROOF];
+    struct hh_subtree_id sib[HH_MERKLE_MAX_PROOF];
     struct hh_hash sh[HH_MERKLE_MAX_PROOF];
     struct hh_hash cur = *leaf;
     unsigned ones;
@@ -501,15 +501,15 @@ hh_status hh_merkle_append(const struct hh_hash_reader *r, uint64_t index,
         return hh_error_set(err, HH_ERR_TOO_LARGE, "a tree cannot hold more than 2^64-1 leaves");
     ones = trailing_zeros(~index); /* each trailing one bit is a left sibling to join */
     for (unsigned l = 0; l < ones; l++)
-        sib[l] = (struct hh_node_id){(uint8_t)l, (index >> l) - 1};
+        sib[l] = (struct hh_subtree_id){(uint8_t)l, (index >> l) - 1};
     rc = read_nodes(r, sib, ones, sh, err);
     if (rc != HH_OK)
         return hh_error_prefix(err, rc, "appending leaf %" PRIu64, index);
-    ids[0] = (struct hh_node_id){0, index};
+    ids[0] = (struct hh_subtree_id){0, index};
     hashes[0] = cur;
     for (unsigned l = 0; l < ones; l++) {
         hh_merkle_node_hash(&sh[l], &cur, &cur);
-        ids[l + 1] = (struct hh_node_id){(uint8_t)(l + 1), index >> (l + 1)};
+        ids[l + 1] = (struct hh_subtree_id){(uint8_t)(l + 1), index >> (l + 1)};
         hashes[l + 1] = cur;
     }
     *n = (size_t)ones + 1;

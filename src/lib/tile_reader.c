@@ -121,7 +121,7 @@ static void fold(const uint8_t *data, size_t count, struct hh_hash *out)
     *out = buf[0];
 }
 
-static hh_status node_hash(struct hh_tile_reader *tr, const struct hh_node_id *id,
+static hh_status node_hash(struct hh_tile_reader *tr, const struct hh_subtree_id *id,
                            struct hh_hash *out, struct hh_error *err)
 {
     unsigned rest = id->level % HH_TILE_HEIGHT;
@@ -144,7 +144,7 @@ static hh_status node_hash(struct hh_tile_reader *tr, const struct hh_node_id *i
     return HH_OK;
 }
 
-static hh_status tile_reader_read(void *ctx, const struct hh_node_id *ids, size_t n,
+static hh_status tile_reader_read(void *ctx, const struct hh_subtree_id *ids, size_t n,
                                   struct hh_hash *out, struct hh_error *err)
 {
     struct hh_tile_reader *tr = ctx;

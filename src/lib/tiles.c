@@ -260,7 +260,7 @@ hh_status hh_tile_for_node(uint8_t level, uint64_t index, uint64_t size, struct 
 hh_status hh_tile_read_hashes(const struct hh_hash_reader *r, const struct hh_tile *t, uint8_t *out,
                               size_t cap, struct hh_error *err)
 {
-    struct hh_node_id ids[HH_TILE_WIDTH];
+    struct hh_subtree_id ids[HH_TILE_WIDTH];
     struct hh_hash hashes[HH_TILE_WIDTH];
     hh_status rc;
 
@@ -292,7 +292,7 @@ static bool same_tile(const struct hh_tile *a, const struct hh_tile *b)
            a->width == b->width;
 }
 
-hh_status hh_tiles_for_nodes(const struct hh_node_id *ids, size_t nids, uint64_t size,
+hh_status hh_tiles_for_nodes(const struct hh_subtree_id *ids, size_t nids, uint64_t size,
                              struct hh_tile *out, size_t max, size_t *n)
 {
     struct hh_tile t;

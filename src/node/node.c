@@ -10,8 +10,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "files.h"
-#include "peer.h"
+#include <henhouse/client/files.h>
+#include "peer/peer.h"
 
 hh_status hh_node_path(const char *dir, const char *rel, char *out, size_t cap,
                        struct hh_error *err)

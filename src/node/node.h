@@ -15,9 +15,9 @@
 #include <pthread.h>
 
 #include "config.h"
-#include "sequencer.h"
-#include "store.h"
-#include "witness_db.h"
+#include "log/sequencer.h"
+#include "storage/store.h"
+#include "storage/witness_db.h"
 
 /* A log this node witnesses (from a "log" config line). */
 struct hh_peer_log {

@@ -36,9 +36,9 @@
 #include <henhouse/henhouse.h>
 
 #include "config.h"
-#include "files.h"
+#include <henhouse/client/files.h>
 #include "node.h"
-#include "sequencer.h"
+#include "log/sequencer.h"
 
 #define PATH_CAP       4096
 #define STATEMENT_TYPE "application/vnd.henhouse.statement+json"

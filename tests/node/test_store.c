@@ -7,7 +7,7 @@
  */
 #include "harness.h"
 
-#include "store.h"
+#include "storage/store.h"
 
 #include <inttypes.h>
 #include <pthread.h>
@@ -69,7 +69,7 @@ static size_t entry_bytes(uint64_t i, uint8_t *buf, size_t len)
 struct batch {
     struct hh_store_entry *e;
     uint8_t *buf;
-    struct hh_node_id *ids;
+    struct hh_subtree_id *ids;
     struct hh_hash *hashes;
     size_t n, nnodes;
 };
@@ -317,10 +317,10 @@ static bool nodes_match(struct hh_store *s, struct hh_memtree *t)
     for (unsigned l = 0; l < 12 && (size >> l) > 0; l++) {
         uint64_t n = size >> l;
         uint64_t start = n > 64 ? n - 64 : 0;
-        struct hh_node_id ids[64];
+        struct hh_subtree_id ids[64];
         for (uint64_t i = start; i < n; i++)
-            ids[i - start] = (struct hh_node_id){(uint8_t)l, i};
-        ok = ok && hh_store_read_node_range(s, (uint8_t)l, start, (size_t)(n - start), got, NULL) ==
+            ids[i - start] = (struct hh_subtree_id){(uint8_t)l, i};
+        ok = ok && hh_store_read_hash_range(s, (uint8_t)l, start, (size_t)(n - start), got, NULL) ==
                        HH_OK;
         ok = ok && r.read(r.ctx, ids, (size_t)(n - start), want, NULL) == HH_OK;
         ok = ok && memcmp(got, want, (size_t)(n - start) * sizeof(got[0])) == 0;
@@ -364,10 +364,10 @@ TEST(store_append_and_read_back)
     CHECK_OK(hh_store_read_entries(f.s, 0, 100, expect_entry, &y, NULL));
     CHECK(y.seen == 5 && y.bad == 0);
     memset(out, 0xff, sizeof(out));
-    CHECK_ERR(hh_store_read_node_range(f.s, 0, 1109, 4, out, &err), HH_ERR_NOT_FOUND);
+    CHECK_ERR(hh_store_read_hash_range(f.s, 0, 1109, 4, out, &err), HH_ERR_NOT_FOUND);
     CHECK(strstr(err.msg, "(0, 1111)") != NULL);
     CHECK(out[0].b[0] == 0 && out[3].b[31] == 0);
-    CHECK_ERR(hh_store_read_node_range(f.s, 200, 0, 1, out, &err), HH_ERR_NOT_FOUND);
+    CHECK_ERR(hh_store_read_hash_range(f.s, 200, 0, 1, out, &err), HH_ERR_NOT_FOUND);
     fixture_close(&f);
     hh_memtree_free(t);
 }
@@ -377,17 +377,17 @@ TEST(store_read_nodes_batches)
     struct fixture f;
     struct hh_memtree *t = hh_memtree_new();
     struct hh_hash_reader r = hh_memtree_reader(t);
-    struct hh_node_id ids[8] = {{0, 5}, {0, 6}, {0, 7}, {3, 1}, {1, 0}, {1, 1}, {0, 2}, {6, 0}};
+    struct hh_subtree_id ids[8] = {{0, 5}, {0, 6}, {0, 7}, {3, 1}, {1, 0}, {1, 1}, {0, 2}, {6, 0}};
     struct hh_hash got[8], want[8];
     struct hh_error err = {0};
 
     CHECK(fixture_open(&f));
     CHECK(append_n(f.s, t, 100));
-    CHECK_OK(hh_store_read_nodes(f.s, ids, 8, got, NULL));
+    CHECK_OK(hh_store_read_hashes(f.s, ids, 8, got, NULL));
     CHECK_OK(r.read(r.ctx, ids, 8, want, NULL));
     CHECK(memcmp(got, want, sizeof(got)) == 0);
-    ids[5] = (struct hh_node_id){2, 25}; /* complete only at 104 leaves */
-    CHECK_ERR(hh_store_read_nodes(f.s, ids, 8, got, &err), HH_ERR_NOT_FOUND);
+    ids[5] = (struct hh_subtree_id){2, 25}; /* complete only at 104 leaves */
+    CHECK_ERR(hh_store_read_hashes(f.s, ids, 8, got, &err), HH_ERR_NOT_FOUND);
     CHECK(strstr(err.msg, "(2, 25)") != NULL);
     CHECK(got[0].b[0] == 0 && got[7].b[0] == 0);
     struct hh_hash_reader sr = hh_store_hash_reader(f.s);
@@ -418,7 +418,7 @@ TEST(store_append_duplicate_id_writes_nothing)
     CHECK(size == 10);
     struct expect x = {10, 0, 0, 0};
     CHECK_ERR(hh_store_read_entries(f.s, 10, 1, expect_entry, &x, NULL), HH_ERR_NOT_FOUND);
-    CHECK_ERR(hh_store_read_node_range(f.s, 0, 10, 1, &h, NULL), HH_ERR_NOT_FOUND);
+    CHECK_ERR(hh_store_read_hash_range(f.s, 0, 10, 1, &h, NULL), HH_ERR_NOT_FOUND);
     CHECK_ERR(hh_store_find_id(f.s, &b.e[0].id, &size, NULL), HH_ERR_NOT_FOUND);
     b.e[20].id = b.e[3].id; /* twice in one batch */
     CHECK_ERR(batch_append(f.s, 10, &b, &err), HH_ERR_CONFLICT);
@@ -452,10 +452,10 @@ TEST(store_append_wrong_first_index)
     CHECK_ERR(batch_append(f.s, 9, &b, &err), HH_ERR_INVALID); /* nodes do not fit 9.. */
     b.nnodes = 0;
     for (size_t i = 0; i < 4; i++) /* give 9..12 exactly the nodes they complete */
-        b.ids[b.nnodes++] = (struct hh_node_id){0, 9 + i};
-    b.ids[b.nnodes++] = (struct hh_node_id){1, 4};
-    b.ids[b.nnodes++] = (struct hh_node_id){1, 5};
-    b.ids[b.nnodes++] = (struct hh_node_id){2, 2};
+        b.ids[b.nnodes++] = (struct hh_subtree_id){0, 9 + i};
+    b.ids[b.nnodes++] = (struct hh_subtree_id){1, 4};
+    b.ids[b.nnodes++] = (struct hh_subtree_id){1, 5};
+    b.ids[b.nnodes++] = (struct hh_subtree_id){2, 2};
     CHECK_ERR(batch_append(f.s, 9, &b, &err), HH_ERR_CONFLICT);
     CHECK(strstr(err.msg, "append at index 9 but the log has 8 entries") != NULL);
     CHECK_OK(hh_store_size(f.s, &size, NULL));
@@ -483,7 +483,7 @@ TEST(store_append_limits_and_bad_nodes)
     struct batch b;
     static uint8_t big[HH_ENTRY_MAX + 1];
     struct hh_store_entry e = {{{0}}, big, HH_ENTRY_MAX + 1};
-    struct hh_node_id id = {0, 0};
+    struct hh_subtree_id id = {0, 0};
     struct hh_hash h;
     size_t lens[4] = {0};
 
@@ -506,8 +506,8 @@ TEST(store_append_limits_and_bad_nodes)
     CHECK(b.nnodes == 6);
     CHECK_ERR(hh_store_append(f.s, 1, b.e, 3, b.ids, b.hashes, 5, &err), HH_ERR_INVALID);
     CHECK(strstr(err.msg, "5 tree nodes given") != NULL);
-    struct hh_node_id keep = b.ids[5];
-    b.ids[5] = (struct hh_node_id){2, 1}; /* completed only at 8 leaves */
+    struct hh_subtree_id keep = b.ids[5];
+    b.ids[5] = (struct hh_subtree_id){2, 1}; /* completed only at 8 leaves */
     CHECK_ERR(batch_append(f.s, 1, &b, &err), HH_ERR_INVALID);
     CHECK(strstr(err.msg, "(2, 1) is not completed") != NULL);
     b.ids[5] = b.ids[0]; /* the right count, but one node twice */
@@ -527,7 +527,7 @@ TEST(store_empty_entry_reads_back_empty)
 {
     struct fixture f;
     struct hh_store_entry e = {{{7}}, NULL, 0};
-    struct hh_node_id id = {0, 0};
+    struct hh_subtree_id id = {0, 0};
     struct hh_hash h;
     size_t lens[1] = {99};
 
@@ -571,7 +571,7 @@ TEST(store_append_disk_full_writes_nothing)
     CHECK(strstr(err.msg, "sqlite") != NULL);
     CHECK_OK(hh_store_size(f.s, &size, NULL));
     CHECK(size == 10);
-    CHECK_ERR(hh_store_read_node_range(f.s, 0, 10, 1, &b.hashes[0], NULL), HH_ERR_NOT_FOUND);
+    CHECK_ERR(hh_store_read_hash_range(f.s, 0, 10, 1, &b.hashes[0], NULL), HH_ERR_NOT_FOUND);
     batch_free(&b);
     CHECK(append_n(f.s, t2, 5000)); /* the same entries go in once there is room */
     CHECK(fixture_reopen(&f));
@@ -854,12 +854,12 @@ TEST(store_concurrent_readers_while_appending)
 /* The nodes of a batch not yet stored, in front of the store (as the sequencer does). */
 struct overlay {
     struct hh_store *s;
-    const struct hh_node_id *ids;
+    const struct hh_subtree_id *ids;
     const struct hh_hash *hashes;
     size_t n;
 };
 
-static hh_status overlay_read(void *ctx, const struct hh_node_id *ids, size_t n,
+static hh_status overlay_read(void *ctx, const struct hh_subtree_id *ids, size_t n,
                               struct hh_hash *out, struct hh_error *err)
 {
     struct overlay *o = ctx;
@@ -873,7 +873,7 @@ static hh_status overlay_read(void *ctx, const struct hh_node_id *ids, size_t n,
             out[i] = o->hashes[j - 1];
             continue;
         }
-        hh_status rc = hh_store_read_nodes(o->s, &ids[i], 1, &out[i], err);
+        hh_status rc = hh_store_read_hashes(o->s, &ids[i], 1, &out[i], err);
         if (rc != HH_OK)
             return rc;
     }

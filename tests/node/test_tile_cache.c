@@ -7,7 +7,7 @@
  */
 #include "harness.h"
 
-#include "tile_cache.h"
+#include "log/tile_cache.h"
 
 #include <pthread.h>
 #include <stdbool.h>

@@ -9,8 +9,8 @@
  */
 #include "harness.h"
 
-#include "store.h"
-#include "tree_batch.h"
+#include "storage/store.h"
+#include "log/tree_batch.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -87,9 +87,9 @@ static int nodes_match(const struct hh_tree_batch *b, struct hh_memtree *t, uint
                        uint64_t size)
 {
     struct hh_hash_reader mr = hh_memtree_reader(t);
-    const struct hh_node_id *ids;
+    const struct hh_subtree_id *ids;
     const struct hh_hash *hashes;
-    struct hh_node_id want_ids[HH_MERKLE_MAX_PROOF];
+    struct hh_subtree_id want_ids[HH_MERKLE_MAX_PROOF];
     struct hh_hash want[HH_MERKLE_MAX_PROOF], l;
     size_t n = 0, k = 0, at = 0;
 
@@ -112,7 +112,7 @@ static int batch_append(struct fixture *f, uint64_t n)
     struct hh_tree_batch *b = NULL;
     struct hh_store_entry *e = calloc(n + 1, sizeof(*e));
     uint8_t *buf = malloc(24 * (n + 1));
-    const struct hh_node_id *ids;
+    const struct hh_subtree_id *ids;
     const struct hh_hash *hashes;
     uint64_t old = hh_memtree_size(f->t), size = 0;
     size_t nn = 0;
@@ -189,7 +189,7 @@ TEST(tree_batch_reader_falls_through_to_store)
     struct hh_tree_batch *b = NULL;
     struct hh_hash_reader br, mr;
     struct hh_hash x, y, l;
-    const struct hh_node_id *ids;
+    const struct hh_subtree_id *ids;
     const struct hh_hash *hashes;
     size_t n = 9;
 
@@ -226,7 +226,7 @@ TEST(tree_batch_reader_unfinished_nodes)
     struct hh_tree_batch *b = NULL;
     struct hh_hash_reader br;
     struct hh_hash h, l, want;
-    struct hh_node_id id;
+    struct hh_subtree_id id;
 
     CHECK(fixture_open(&f));
     CHECK(batch_append(&f, 4));
@@ -235,15 +235,15 @@ TEST(tree_batch_reader_unfinished_nodes)
     leaf(4, &l);
     CHECK_OK(hh_tree_batch_add(b, &l, NULL));
     CHECK_OK(hh_memtree_append(f.t, &l));
-    id = (struct hh_node_id){0, 4};
+    id = (struct hh_subtree_id){0, 4};
     CHECK_OK(br.read(br.ctx, &id, 1, &h, NULL));
     CHECK(hh_hash_equal(&h, &l));
     /* leaf 5 is not there yet, nor node (1, 2) or (2, 1) */
-    id = (struct hh_node_id){0, 5};
+    id = (struct hh_subtree_id){0, 5};
     CHECK(br.read(br.ctx, &id, 1, &h, NULL) == HH_ERR_NOT_FOUND);
-    id = (struct hh_node_id){1, 2};
+    id = (struct hh_subtree_id){1, 2};
     CHECK(br.read(br.ctx, &id, 1, &h, NULL) == HH_ERR_NOT_FOUND);
-    id = (struct hh_node_id){2, 1};
+    id = (struct hh_subtree_id){2, 1};
     CHECK(br.read(br.ctx, &id, 1, &h, NULL) == HH_ERR_NOT_FOUND);
     for (uint64_t i = 5; i < 8; i++) {
         leaf(i, &l);
@@ -253,11 +253,11 @@ TEST(tree_batch_reader_unfinished_nodes)
     /* now (2, 1) is complete, and (3, 0) joins it with (2, 0) from the store */
     {
         struct hh_hash_reader mr = hh_memtree_reader(f.t);
-        id = (struct hh_node_id){2, 1};
+        id = (struct hh_subtree_id){2, 1};
         CHECK_OK(br.read(br.ctx, &id, 1, &h, NULL));
         CHECK_OK(mr.read(mr.ctx, &id, 1, &want, NULL));
         CHECK(hh_hash_equal(&h, &want));
-        id = (struct hh_node_id){3, 0};
+        id = (struct hh_subtree_id){3, 0};
         CHECK_OK(br.read(br.ctx, &id, 1, &h, NULL));
         CHECK_OK(mr.read(mr.ctx, &id, 1, &want, NULL));
         CHECK(hh_hash_equal(&h, &want));
@@ -271,7 +271,7 @@ TEST(tree_batch_more_leaves_than_declared)
     struct fixture f;
     struct hh_tree_batch *b = NULL;
     struct hh_error err = {0};
-    const struct hh_node_id *ids;
+    const struct hh_subtree_id *ids;
     const struct hh_hash *hashes;
     struct hh_hash l;
     size_t n = 0, before;

@@ -11,10 +11,11 @@
  */
 #include "harness.h"
 
-#include "files.h"
+#include <henhouse/client/files.h>
 #include "node.h"
-#include "tile_source.h"
-#include "verify.h"
+#include "log/tile_store.h"
+#include <henhouse/client/tile_source.h>
+#include <henhouse/client/verify.h>
 
 #include <dirent.h>
 #include <pthread.h>

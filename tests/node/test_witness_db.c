@@ -8,7 +8,7 @@
  */
 #include "harness.h"
 
-#include "witness_db.h"
+#include "storage/witness_db.h"
 
 #include <pthread.h>
 #include <sqlite3.h>

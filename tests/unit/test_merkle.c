@@ -697,7 +697,7 @@ out:
 
 /* ---- range decompositions ---- */
 
-static bool nodes_are(const struct hh_node_id *ids, size_t n, const uint64_t (*want)[2], size_t nw)
+static bool nodes_are(const struct hh_subtree_id *ids, size_t n, const uint64_t (*want)[2], size_t nw)
 {
     if (n != nw)
         return false;
@@ -708,7 +708,7 @@ static bool nodes_are(const struct hh_node_id *ids, size_t n, const uint64_t (*w
 }
 
 /* The nodes tile [lo, hi) exactly, in order, each aligned and none mergeable into its parent. */
-static bool covers(uint64_t lo, uint64_t hi, const struct hh_node_id *ids, size_t n)
+static bool covers(uint64_t lo, uint64_t hi, const struct hh_subtree_id *ids, size_t n)
 {
     uint64_t pos = lo;
 
@@ -732,7 +732,7 @@ TEST(merkle_range_nodes)
     static const uint64_t w13[][2] = {{3, 0}, {2, 2}, {0, 12}};
     static const uint64_t w14[][2] = {{0, 1}, {1, 1}};
     static const uint64_t w5_13[][2] = {{0, 5}, {1, 3}, {2, 2}, {0, 12}};
-    struct hh_node_id ids[2 * HH_MERKLE_MAX_PROOF];
+    struct hh_subtree_id ids[2 * HH_MERKLE_MAX_PROOF];
     size_t n = 99;
 
     hh_merkle_range_nodes(0, 13, ids, &n);
@@ -762,7 +762,7 @@ TEST(merkle_range_nodes)
 static void check_append(struct fixture *f, uint64_t index, struct hh_memtree *t)
 {
     struct hh_hash_reader r = hh_memtree_reader(t);
-    struct hh_node_id ids[HH_MERKLE_MAX_PROOF];
+    struct hh_subtree_id ids[HH_MERKLE_MAX_PROOF];
     struct hh_hash hashes[HH_MERKLE_MAX_PROOF], want;
     size_t n, ones = 0;
 
@@ -784,7 +784,7 @@ TEST(merkle_append_nodes)
     struct fixture f;
     struct hh_memtree *t = hh_memtree_new();
     struct hh_hash_reader r = hh_memtree_reader(t);
-    struct hh_node_id ids[HH_MERKLE_MAX_PROOF];
+    struct hh_subtree_id ids[HH_MERKLE_MAX_PROOF];
     struct hh_hash hashes[HH_MERKLE_MAX_PROOF];
     struct hh_error err;
     size_t n = 99;
@@ -816,7 +816,7 @@ struct spy {
     bool set_err;
 };
 
-static hh_status spy_read(void *ctx, const struct hh_node_id *ids, size_t n, struct hh_hash *out,
+static hh_status spy_read(void *ctx, const struct hh_subtree_id *ids, size_t n, struct hh_hash *out,
                           struct hh_error *err)
 {
     struct spy *s = ctx;
@@ -835,7 +835,7 @@ static void reader_fails_everywhere(struct fixture *f, hh_status code, bool set_
     struct spy s = {f->r, 0, 1, code, set_err};
     struct hh_hash_reader r = {spy_read, &s};
     struct hh_hash proof[HH_MERKLE_MAX_PROOF], h;
-    struct hh_node_id ids[HH_MERKLE_MAX_PROOF];
+    struct hh_subtree_id ids[HH_MERKLE_MAX_PROOF];
     struct hh_error err;
     size_t n = 99;
 
@@ -904,7 +904,7 @@ struct uniform {
     uint64_t size;
 };
 
-static hh_status uniform_read(void *ctx, const struct hh_node_id *ids, size_t n,
+static hh_status uniform_read(void *ctx, const struct hh_subtree_id *ids, size_t n,
                               struct hh_hash *out, struct hh_error *err)
 {
     const struct uniform *u = ctx;

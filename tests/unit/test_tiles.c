@@ -353,7 +353,7 @@ TEST(tile_for_node_property)
 
 TEST(tile_for_nodes_dedup)
 {
-    struct hh_node_id ids[] = {{0, 0}, {0, 1}, {0, 300}, {1, 0}, {8, 0}, {3, 2}, {0, 999}};
+    struct hh_subtree_id ids[] = {{0, 0}, {0, 1}, {0, 300}, {1, 0}, {8, 0}, {3, 2}, {0, 999}};
     struct hh_tile out[8];
     size_t n = 99;
 
@@ -436,7 +436,7 @@ static int inclusion_matches(const struct hh_hash_reader *mem, const struct hh_h
 {
     struct hh_hash p1[HH_MERKLE_MAX_PROOF], p2[HH_MERKLE_MAX_PROOF], leaf;
     size_t n1 = 0, n2 = 0;
-    struct hh_node_id id = {0, index};
+    struct hh_subtree_id id = {0, index};
 
     if (hh_merkle_inclusion_proof(mem, index, size, p1, &n1, NULL) != HH_OK ||
         hh_merkle_inclusion_proof(tr, index, size, p2, &n2, NULL) != HH_OK ||
@@ -510,7 +510,7 @@ TEST(tile_read_hashes)
     struct hh_hash_reader r;
     struct hh_tile t = {false, 0, 1, 44};
     struct hh_error err = {0};
-    struct hh_node_id id;
+    struct hh_subtree_id id;
     struct hh_hash h;
     uint8_t *buf = malloc(HH_TILE_BYTES);
     int bad = 0;
@@ -521,13 +521,13 @@ TEST(tile_read_hashes)
     r = hh_memtree_reader(mt);
     CHECK_OK(hh_tile_read_hashes(&r, &t, buf, 44 * 32, &err));
     for (uint64_t i = 0; i < 44; i++) {
-        id = (struct hh_node_id){0, 256 + i};
+        id = (struct hh_subtree_id){0, 256 + i};
         bad += r.read(r.ctx, &id, 1, &h, NULL) != HH_OK || memcmp(h.b, buf + i * 32, 32) != 0;
     }
     CHECK(bad == 0);
     t = (struct hh_tile){false, 1, 0, 256};
     CHECK_OK(hh_tile_read_hashes(&r, &t, buf, HH_TILE_BYTES, &err));
-    id = (struct hh_node_id){8, 255};
+    id = (struct hh_subtree_id){8, 255};
     CHECK(r.read(r.ctx, &id, 1, &h, NULL) == HH_OK && memcmp(h.b, buf + 255 * 32, 32) == 0);
     /* Errors: short buffer, entry bundle, level too high, index overflow, beyond the tree. */
     t = (struct hh_tile){false, 0, 1, 44};
@@ -551,7 +551,7 @@ TEST(tile_reader_errors)
     struct fetcher f = {{0}, 1000, false, 0, 0, 0, HH_OK};
     struct hh_tile_reader *tr = hh_tile_reader_new(1000, fetch, &f);
     struct hh_hash_reader r;
-    struct hh_node_id ids[3] = {{0, 0}, {0, 999}, {0, 1000}};
+    struct hh_subtree_id ids[3] = {{0, 0}, {0, 999}, {0, 1000}};
     struct hh_hash out[3];
     struct hh_error err = {0};
 

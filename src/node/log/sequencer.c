@@ -1,0 +1,492 @@
+/*
+ * sequencer.c - group commit of submissions into the log (see sequencer.h).
+ *
+ * The queue is a plain array under one mutex; the sequencer thread takes up
+ * to batch_max items at a time. New tree nodes are computed in a tree batch
+ * (tree_batch.h) in front of the store, so one batch costs one store
+ * transaction whatever its size.
+ */
+#include "log/sequencer.h"
+
+#include "log/tree_batch.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+struct item {
+    struct hh_hash id;
+    uint8_t *data;
+    size_t len;
+    bool want_checkpoint;
+    hh_sequenced_fn done;
+    void *ctx;
+    /* filled while the batch runs */
+    struct hh_sequenced result;
+};
+
+struct hh_sequencer {
+    struct hh_store *store;
+    char origin[HH_ORIGIN_MAX + 1];
+    const struct hh_signer *log_key;
+    uint32_t interval_ms, batch_max, queue_max;
+    void (*on_checkpoint)(void *ctx, uint64_t size);
+    void *ctx;
+
+    pthread_t thread;
+    pthread_mutex_t mu;
+    pthread_cond_t cond;
+    struct item *queue;
+    size_t nqueue, capqueue;
+    bool stopping, halted;
+    bool joined; /* the thread has exited (only the stopping thread reads or writes this) */
+    struct hh_error last_error;
+
+    /* the latest signed checkpoint, guarded by mu */
+    char *cp_note;
+    size_t cp_len;
+    uint64_t cp_size;
+    struct hh_hash cp_root;
+    bool have_cp;
+};
+
+static hh_status append_entries(struct hh_sequencer *q, uint64_t old_size,
+                                const struct hh_store_entry *entries, size_t n,
+                                struct hh_error *err)
+{
+    struct hh_tree_batch *b = NULL;
+    const struct hh_subtree_id *ids = NULL;
+    const struct hh_hash *hashes = NULL;
+    size_t nnodes = 0;
+    hh_status rc = hh_tree_batch_new(q->store, old_size, old_size + n, &b, err);
+
+    for (size_t i = 0; rc == HH_OK && i < n; i++) {
+        struct hh_hash leaf;
+        hh_merkle_leaf_hash(entries[i].data, entries[i].len, &leaf);
+        rc = hh_tree_batch_add(b, &leaf, err);
+    }
+    if (rc == HH_OK) {
+        hh_tree_batch_nodes(b, &ids, &hashes, &nnodes);
+        rc = hh_store_append(q->store, old_size, entries, n, ids, hashes, nnodes, err);
+    }
+    hh_tree_batch_free(b);
+    return rc;
+}
+
+/* Proves size extends the cached checkpoint, then signs and stores a checkpoint of size. */
+static hh_status sign_checkpoint(struct hh_sequencer *q, uint64_t size, struct hh_error *err)
+{
+    struct hh_hash_reader r = hh_store_hash_reader(q->store);
+    struct hh_checkpoint cp;
+    struct hh_hash proof[HH_MERKLE_MAX_PROOF];
+    char text[HH_CHECKPOINT_TEXT_MAX];
+    char *note = NULL;
+    size_t np = 0, text_len = 0, note_len = 0;
+    hh_status rc;
+
+    memset(&cp, 0, sizeof(cp));
+    if (q->have_cp && q->cp_size == size)
+        return HH_OK;
+    rc = hh_merkle_root(&r, size, &cp.root, err);
+    if (rc == HH_OK && q->have_cp && q->cp_size > 0) {
+        rc = hh_merkle_consistency_proof(&r, q->cp_size, size, proof, &np, err);
+        if (rc == HH_OK)
+            rc = hh_merkle_verify_consistency(q->cp_size, size, &q->cp_root, &cp.root, proof, np,
+                                              err);
+        if (rc != HH_OK) {
+            hh_error_prefix(err, HH_ERR_INTERNAL,
+                            "refusing to sign: size %llu does not extend checkpoint %llu",
+                            (unsigned long long)size, (unsigned long long)q->cp_size);
+            return HH_ERR_INTERNAL;
+        }
+    }
+    if (rc != HH_OK)
+        return rc;
+    memcpy(cp.origin, q->origin, sizeof(cp.origin));
+    cp.size = size;
+    rc = hh_checkpoint_format(&cp, text, sizeof(text), &text_len);
+    if (rc == HH_OK)
+        rc = hh_note_sign(q->log_key, text, text_len, &note, &note_len, err);
+    if (rc == HH_OK)
+        rc = hh_store_put_checkpoint(q->store, size, &cp.root, note, note_len, err);
+    if (rc != HH_OK) {
+        free(note);
+        return rc;
+    }
+    pthread_mutex_lock(&q->mu);
+    free(q->cp_note);
+    q->cp_note = note;
+    q->cp_len = note_len;
+    q->cp_size = size;
+    q->cp_root = cp.root;
+    q->have_cp = true;
+    pthread_mutex_unlock(&q->mu);
+    if (q->on_checkpoint != NULL)
+        q->on_checkpoint(q->ctx, size);
+    return HH_OK;
+}
+
+static int cmp_item_id(const void *a, const void *b)
+{
+    const struct item *x = *(struct item *const *)a, *y = *(struct item *const *)b;
+    int c = memcmp(x->id.b, y->id.b, HH_HASH_LEN);
+    return c != 0 ? c : (x < y ? -1 : x > y);
+}
+
+/*
+ * Marks duplicates: already in the store (result set), or repeated in the
+ * batch (primary[i] is the index of the first item with the same id).
+ * Returns the number of new entries, written to entries in batch order.
+ */
+static size_t dedup(struct hh_sequencer *q, struct item *items, size_t n, size_t *primary,
+                    struct item **sorted, struct hh_store_entry *entries, struct hh_error *err)
+{
+    size_t nnew = 0;
+
+    for (size_t i = 0; i < n; i++) {
+        sorted[i] = &items[i];
+        primary[i] = i;
+    }
+    qsort(sorted, n, sizeof(*sorted), cmp_item_id);
+    for (size_t i = 1; i < n; i++)
+        if (memcmp(sorted[i]->id.b, sorted[i - 1]->id.b, HH_HASH_LEN) == 0)
+            primary[sorted[i] - items] = primary[sorted[i - 1] - items];
+    for (size_t i = 0; i < n; i++) {
+        uint64_t index = 0;
+        if (primary[i] != i)
+            continue;
+        hh_status rc = hh_store_find_id(q->store, &items[i].id, &index, err);
+        if (rc == HH_OK) {
+            items[i].result.index = index;
+            items[i].result.duplicate = true;
+            continue;
+        }
+        items[i].result.rc = rc == HH_ERR_NOT_FOUND ? HH_OK : rc;
+        if (rc != HH_ERR_NOT_FOUND)
+            continue;
+        entries[nnew].id = items[i].id;
+        entries[nnew].data = items[i].data;
+        entries[nnew].len = items[i].len;
+        nnew++;
+    }
+    return nnew;
+}
+
+static void deliver(struct hh_sequencer *q, struct item *items, size_t n, const size_t *primary,
+                    bool checkpoint_phase)
+{
+    for (size_t i = 0; i < n; i++) {
+        struct item *it = &items[i];
+        if (it->want_checkpoint != checkpoint_phase)
+            continue;
+        if (primary[i] != i) {
+            it->result = items[primary[i]].result;
+            it->result.duplicate = true;
+        }
+        if (checkpoint_phase && it->result.rc == HH_OK) {
+            pthread_mutex_lock(&q->mu);
+            it->result.checkpoint = q->cp_note;
+            it->result.checkpoint_len = q->cp_len;
+            pthread_mutex_unlock(&q->mu);
+        }
+        it->done(it->ctx, &it->result);
+    }
+}
+
+static void halt(struct hh_sequencer *q, const struct hh_error *err)
+{
+    pthread_mutex_lock(&q->mu);
+    q->last_error = *err;
+    if (err->code == HH_ERR_INTERNAL)
+        q->halted = true;
+    pthread_mutex_unlock(&q->mu);
+}
+
+static void fail_all(struct item *items, size_t n, hh_status rc)
+{
+    for (size_t i = 0; i < n; i++)
+        if (items[i].result.rc == HH_OK && !items[i].result.duplicate)
+            items[i].result.rc = rc;
+}
+
+static void run_batch(struct hh_sequencer *q, struct item *items, size_t n)
+{
+    struct hh_error err = {0};
+    size_t *primary = malloc(n * sizeof(*primary));
+    struct item **sorted = malloc(n * sizeof(*sorted));
+    struct hh_store_entry *entries = malloc(n * sizeof(*entries));
+    uint64_t size = 0;
+    size_t nnew = 0;
+    hh_status rc = HH_OK;
+
+    if (primary == NULL || sorted == NULL || entries == NULL) {
+        rc = hh_error_set(&err, HH_ERR_NOMEM, "out of memory for a batch of %zu", n);
+        for (size_t i = 0; primary != NULL && i < n; i++)
+            primary[i] = i;
+        fail_all(items, n, rc);
+        goto out;
+    }
+    nnew = dedup(q, items, n, primary, sorted, entries, &err);
+    rc = hh_store_size(q->store, &size, &err);
+    if (rc == HH_OK && nnew > 0)
+        rc = append_entries(q, size, entries, nnew, &err);
+    for (size_t i = 0, k = 0; rc == HH_OK && i < n; i++)
+        if (primary[i] == i && !items[i].result.duplicate && items[i].result.rc == HH_OK)
+            items[i].result.index = size + k++;
+    if (rc != HH_OK) {
+        fail_all(items, n, rc);
+        halt(q, &err);
+    }
+out:
+    if (primary != NULL)
+        deliver(q, items, n, primary, false);
+    if (rc == HH_OK)
+        rc = sign_checkpoint(q, size + nnew, &err);
+    if (rc != HH_OK) {
+        halt(q, &err);
+        fail_all(items, n, rc);
+    }
+    if (primary != NULL)
+        deliver(q, items, n, primary, true);
+    for (size_t i = 0; i < n; i++)
+        free(items[i].data);
+    free(primary);
+    free(sorted);
+    free(entries);
+}
+
+static void deadline_after(struct timespec *ts, uint32_t ms)
+{
+    clock_gettime(CLOCK_MONOTONIC, ts);
+    ts->tv_sec += ms / 1000;
+    ts->tv_nsec += (long)(ms % 1000) * 1000000L;
+    if (ts->tv_nsec >= 1000000000L) {
+        ts->tv_sec++;
+        ts->tv_nsec -= 1000000000L;
+    }
+}
+
+/* Waits for a batch under q->mu; returns its items (caller frees) or NULL at stop. */
+static struct item *take_batch(struct hh_sequencer *q, size_t *n)
+{
+    struct timespec deadline;
+    struct item *batch;
+
+    deadline_after(&deadline, q->interval_ms);
+    while (!q->stopping && q->nqueue < q->batch_max) {
+        int rc = pthread_cond_timedwait(&q->cond, &q->mu, &deadline);
+        if (rc == ETIMEDOUT && q->nqueue > 0)
+            break;
+        if (rc == ETIMEDOUT)
+            deadline_after(&deadline, q->interval_ms);
+    }
+    if (q->nqueue == 0)
+        return NULL;
+    *n = q->nqueue < q->batch_max ? q->nqueue : q->batch_max;
+    batch = malloc(*n * sizeof(*batch));
+    if (batch == NULL)
+        return NULL; /* retried on the next round */
+    memcpy(batch, q->queue, *n * sizeof(*batch));
+    memmove(q->queue, q->queue + *n, (q->nqueue - *n) * sizeof(*batch));
+    q->nqueue -= *n;
+    return batch;
+}
+
+static void *sequencer_main(void *arg)
+{
+    struct hh_sequencer *q = arg;
+
+    pthread_mutex_lock(&q->mu);
+    while (!q->stopping || q->nqueue > 0) {
+        size_t n = 0;
+        struct item *batch = take_batch(q, &n);
+        if (batch == NULL)
+            continue;
+        pthread_mutex_unlock(&q->mu);
+        run_batch(q, batch, n);
+        free(batch);
+        pthread_mutex_lock(&q->mu);
+    }
+    pthread_mutex_unlock(&q->mu);
+    return NULL;
+}
+
+/* Loads the latest checkpoint and signs one for entries a crash left uncheckpointed. */
+static hh_status recover(struct hh_sequencer *q, struct hh_error *err)
+{
+    struct hh_store_checkpoint c;
+    uint64_t size = 0;
+    hh_status rc = hh_store_latest_checkpoint(q->store, &c, err);
+
+    if (rc == HH_OK) {
+        q->cp_note = c.note;
+        q->cp_len = c.note_len;
+        q->cp_size = c.size;
+        q->cp_root = c.root;
+        q->have_cp = true;
+    } else if (rc != HH_ERR_NOT_FOUND) {
+        return rc;
+    }
+    rc = hh_store_size(q->store, &size, err);
+    if (rc == HH_OK)
+        rc = sign_checkpoint(q, size, err);
+    return rc;
+}
+
+hh_status hh_sequencer_start(struct hh_store *store, const struct hh_sequencer_config *cfg,
+                             struct hh_sequencer **out, struct hh_error *err)
+{
+    struct hh_sequencer *q;
+    size_t olen = strlen(cfg->origin);
+    hh_status rc;
+
+    *out = NULL;
+    if (olen == 0 || olen > HH_ORIGIN_MAX || cfg->batch_max == 0 || cfg->queue_max == 0)
+        return hh_error_set(err, HH_ERR_INVALID, "bad sequencer configuration");
+    q = calloc(1, sizeof(*q));
+    if (q == NULL)
+        return hh_error_set(err, HH_ERR_NOMEM, "out of memory");
+    q->store = store;
+    memcpy(q->origin, cfg->origin, olen + 1);
+    q->log_key = cfg->log_key;
+    q->interval_ms = cfg->interval_ms;
+    q->batch_max = cfg->batch_max;
+    q->queue_max = cfg->queue_max;
+    q->on_checkpoint = cfg->on_checkpoint;
+    q->ctx = cfg->ctx;
+    pthread_mutex_init(&q->mu, NULL);
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&q->cond, &ca);
+    pthread_condattr_destroy(&ca);
+    rc = recover(q, err);
+    if (rc == HH_OK && pthread_create(&q->thread, NULL, sequencer_main, q) != 0)
+        rc = hh_error_set(err, HH_ERR_INTERNAL, "cannot start the sequencer thread");
+    if (rc != HH_OK) {
+        pthread_mutex_destroy(&q->mu);
+        pthread_cond_destroy(&q->cond);
+        free(q->cp_note);
+        free(q);
+        return rc;
+    }
+    *out = q;
+    return HH_OK;
+}
+
+static hh_status enqueue_locked(struct hh_sequencer *q, const struct item *it, struct hh_error *err)
+{
+    if (q->stopping)
+        return hh_error_set(err, HH_ERR_CONFLICT, "the node is shutting down");
+    if (q->halted)
+        return hh_error_set(err, HH_ERR_CONFLICT, "sequencing halted: %s", q->last_error.msg);
+    if (q->nqueue >= q->queue_max)
+        return hh_error_set(err, HH_ERR_TOO_LARGE, "submission queue full (%u)", q->queue_max);
+    if (q->nqueue == q->capqueue) {
+        size_t cap = q->capqueue ? q->capqueue * 2 : 1024;
+        struct item *bigger = realloc(q->queue, cap * sizeof(*bigger));
+        if (bigger == NULL)
+            return hh_error_set(err, HH_ERR_NOMEM, "out of memory");
+        q->queue = bigger;
+        q->capqueue = cap;
+    }
+    q->queue[q->nqueue++] = *it;
+    if (q->nqueue >= q->batch_max)
+        pthread_cond_signal(&q->cond);
+    return HH_OK;
+}
+
+hh_status hh_sequencer_submit(struct hh_sequencer *q, const struct hh_hash *id, const uint8_t *data,
+                              size_t len, bool want_checkpoint, hh_sequenced_fn done, void *ctx,
+                              struct hh_error *err)
+{
+    struct item it;
+    hh_status rc;
+
+    memset(&it, 0, sizeof(it));
+    if (len == 0 || len > HH_ENTRY_MAX)
+        return hh_error_set(err, HH_ERR_TOO_LARGE, "an entry is 1..%d bytes", HH_ENTRY_MAX);
+    it.id = *id;
+    it.len = len;
+    it.want_checkpoint = want_checkpoint;
+    it.done = done;
+    it.ctx = ctx;
+    it.data = malloc(len);
+    if (it.data == NULL)
+        return hh_error_set(err, HH_ERR_NOMEM, "out of memory");
+    memcpy(it.data, data, len);
+    pthread_mutex_lock(&q->mu);
+    rc = enqueue_locked(q, &it, err);
+    pthread_mutex_unlock(&q->mu);
+    if (rc != HH_OK)
+        free(it.data);
+    return rc;
+}
+
+hh_status hh_sequencer_checkpoint(struct hh_sequencer *q, char **note, size_t *len, uint64_t *size,
+                                  struct hh_error *err)
+{
+    hh_status rc = HH_OK;
+
+    *note = NULL;
+    *len = 0;
+    *size = 0;
+    pthread_mutex_lock(&q->mu);
+    if (!q->have_cp) {
+        rc = hh_error_set(err, HH_ERR_NOT_FOUND, "no checkpoint signed yet");
+    } else if ((*note = malloc(q->cp_len + 1)) == NULL) {
+        rc = hh_error_set(err, HH_ERR_NOMEM, "out of memory");
+    } else {
+        memcpy(*note, q->cp_note, q->cp_len);
+        (*note)[q->cp_len] = '\0';
+        *len = q->cp_len;
+        *size = q->cp_size;
+    }
+    pthread_mutex_unlock(&q->mu);
+    return rc;
+}
+
+hh_status hh_sequencer_size(struct hh_sequencer *q, uint64_t *size, struct hh_error *err)
+{
+    hh_status rc = HH_OK;
+
+    pthread_mutex_lock(&q->mu);
+    *size = q->cp_size;
+    if (!q->have_cp)
+        rc = hh_error_set(err, HH_ERR_NOT_FOUND, "no checkpoint signed yet");
+    pthread_mutex_unlock(&q->mu);
+    return rc;
+}
+
+void hh_sequencer_last_error(struct hh_sequencer *q, struct hh_error *out)
+{
+    pthread_mutex_lock(&q->mu);
+    *out = q->last_error;
+    pthread_mutex_unlock(&q->mu);
+}
+
+void hh_sequencer_quiesce(struct hh_sequencer *q)
+{
+    if (q == NULL || q->joined)
+        return;
+    pthread_mutex_lock(&q->mu);
+    q->stopping = true;
+    pthread_cond_signal(&q->cond);
+    pthread_mutex_unlock(&q->mu);
+    pthread_join(q->thread, NULL);
+    q->joined = true;
+}
+
+void hh_sequencer_stop(struct hh_sequencer *q)
+{
+    if (q == NULL)
+        return;
+    hh_sequencer_quiesce(q);
+    pthread_mutex_destroy(&q->mu);
+    pthread_cond_destroy(&q->cond);
+    free(q->queue);
+    free(q->cp_note);
+    free(q);
+}
