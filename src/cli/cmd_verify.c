@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "node.h"
+#include "log/tile_store.h"
 #include <henhouse/client/verify.h>
 
 #define DEFAULT_THREADS 2
