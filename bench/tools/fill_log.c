@@ -21,7 +21,7 @@
 #include <time.h>
 
 #include <henhouse/client/files.h>
-#include "node.h"
+#include "node_impl.h"
 
 #define WINDOW     8192
 #define TYPE       "application/vnd.henhouse.statement+json"
@@ -139,7 +139,7 @@ int main(int argc, char **argv)
     uint64_t tag = (uint64_t)time(NULL);
     rc = hh_node_open(argv[1], &n, &err);
     if (rc == HH_OK)
-        rc = hh_node_path(argv[1], "operator.key", path, sizeof(path), &err);
+        rc = hh_config_path(argv[1], "operator.key", path, sizeof(path), &err);
     if (rc == HH_OK)
         rc = hh_load_signer(path, &key, &err);
     if (rc == HH_OK)

@@ -41,7 +41,10 @@ struct hh_error {
 /* Sets err (if not NULL) to code and a formatted message; returns code. */
 hh_status hh_error_set(struct hh_error *err, hh_status code, const char *fmt, ...) HH_PRINTF(3, 4);
 
-/* Prefixes err->msg with a context string ("tile 0/005: ..."); returns err->code or code. */
+/*
+ * Prefixes err->msg with a context string ("tile 0/005: ..."), sets err->code
+ * to code and returns code: the caller says what the failure means to it.
+ */
 hh_status hh_error_prefix(struct hh_error *err, hh_status code, const char *fmt, ...)
     HH_PRINTF(3, 4);
 

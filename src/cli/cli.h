@@ -1,7 +1,9 @@
 /*
  * cli.h - shared pieces of the henhouse command-line tool.
  *
- * The CLI is a client of libhenhouse's public headers. It owns the process
+ * The CLI sees only include/: the core library (henhouse/henhouse.h), the
+ * client library (henhouse/client/) and the node's facade (henhouse/node.h);
+ * the build gives it no other include path. It owns the process
  * conventions: exit 0 on success, 1 when verification fails or misbehaviour
  * is found, 2 on usage, malformed input or I/O errors; secrets are written
  * only to 0600 files and never printed.

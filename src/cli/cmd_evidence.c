@@ -10,8 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "node.h"
-#include "status.h"
+#include <henhouse/node.h>
 
 static const char evidence_usage[] =
     "usage: henhouse evidence verify [--json] FILE\n\n"

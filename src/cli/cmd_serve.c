@@ -15,8 +15,7 @@
 #include <string.h>
 
 #include <henhouse/client/http_client.h>
-#include "node.h"
-#include "http/server.h"
+#include <henhouse/node.h>
 
 static const char init_usage[] =
     "usage: henhouse init DIR --party NAME --origin ORIGIN\n\n"
@@ -94,9 +93,7 @@ int hh_cmd_serve(int argc, char **argv)
     const char *listen = NULL;
     struct hh_error err = {0};
     struct hh_node *node = NULL;
-    struct hh_server *server = NULL;
-    char host[256];
-    uint16_t port = 0, bound = 0;
+    char url[300];
     int c;
 
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -111,25 +108,16 @@ int hh_cmd_serve(int argc, char **argv)
     if (optind != argc - 1)
         return hh_cli_usage_error("serve: need the node DIR");
     block_signals();
-    if (hh_http_global_init(&err) != HH_OK || hh_node_open(argv[optind], &node, &err) != HH_OK)
-        return hh_cli_report("serve", &err);
-    snprintf(host, sizeof(host), "%s", node->config.listen_host);
-    port = node->config.listen_port;
-    if ((listen != NULL &&
-         hh_config_parse_listen(listen, host, sizeof(host), &port, &err) != HH_OK) ||
-        hh_node_start_sequencer(node, &err) != HH_OK ||
-        hh_server_start(node, host, port, &server, &bound, &err) != HH_OK ||
-        hh_node_start_peers(node, &err) != HH_OK) {
-        hh_server_stop(server);
+    if (hh_http_global_init(&err) != HH_OK || hh_node_open(argv[optind], &node, &err) != HH_OK ||
+        hh_node_serve(node, listen, url, sizeof(url), &err) != HH_OK) {
         hh_node_close(node);
         return hh_cli_report("serve", &err);
     }
-    printf("listening on http://%s:%u\n", host, (unsigned)bound);
+    printf("listening on %s\n", url);
     fflush(stdout);
     int sig = wait_for_signal();
     fprintf(stderr, "henhouse: %s received; committing and stopping\n",
             sig == SIGINT ? "SIGINT" : "SIGTERM");
-    hh_server_stop(server);
     hh_node_close(node);
     return HH_EXIT_OK;
 }

@@ -18,9 +18,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "node.h"
-#include "log/tile_store.h"
 #include <henhouse/client/verify.h>
+#include <henhouse/node.h>
 
 #define DEFAULT_THREADS 2
 #define BAR_WIDTH       30
@@ -133,23 +132,19 @@ static int is_url(const char *s)
 static hh_status open_source(const char *target, struct hh_node **node, struct hh_tile_source *src,
                              struct hh_error *err)
 {
-    char conf[HH_CONFIG_PATH_MAX + 32];
     hh_status rc;
 
     *node = NULL;
     memset(src, 0, sizeof(*src));
     if (is_url(target))
         return hh_tile_source_http(target, src, err);
-    rc = hh_node_path(target, HH_CONFIG_FILE, conf, sizeof(conf), err);
-    if (rc != HH_OK)
-        return rc;
-    if (access(conf, F_OK) != 0)
+    if (!hh_node_is_dir(target))
         return hh_error_set(err, HH_ERR_INVALID,
                             "%s is neither an http(s) URL nor a node directory (no %s)", target,
-                            HH_CONFIG_FILE);
+                            HH_NODE_CONFIG_FILE);
     rc = hh_node_open(target, node, err);
     if (rc == HH_OK)
-        hh_tile_source_store((*node)->store, src);
+        hh_node_tile_source(*node, src);
     return rc;
 }
 

@@ -4,8 +4,6 @@
  *
  * The HTTP source keeps only its base URL; each connection is one
  * hh_http_client, so a thread's requests reuse one keep-alive connection.
- * The store source needs no connection state: the store is safe to use from
- * several threads, so a connection is the store itself.
  */
 #include <henhouse/client/tile_source.h>
 

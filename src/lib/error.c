@@ -28,8 +28,7 @@ hh_status hh_error_prefix(struct hh_error *err, hh_status code, const char *fmt,
 
     if (err == NULL)
         return code;
-    if (err->code == HH_OK)
-        err->code = code;
+    err->code = code;
     va_start(ap, fmt);
     vsnprintf(prefix, sizeof(prefix), fmt, ap);
     va_end(ap);
@@ -43,7 +42,7 @@ hh_status hh_error_prefix(struct hh_error *err, hh_status code, const char *fmt,
     size_t m = strnlen(old, sizeof(err->msg) - n - 1);
     memcpy(err->msg + n, old, m);
     err->msg[n + m] = '\0';
-    return err->code;
+    return code;
 }
 
 const char *hh_status_name(hh_status code)

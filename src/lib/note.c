@@ -273,12 +273,10 @@ static hh_status verify_cosig(const struct hh_note *n, const struct hh_verifier 
     size_t msg_len = 0;
     int ok;
 
-    if (hh_cosignature_split(sig->sig, sig->sig_len, t, &ed, err) != HH_OK) {
-        if (err != NULL)
-            err->code = HH_ERR_VERIFY; /* malformed, but by a known key: the note fails */
+    /* malformed, but by a known key: the note fails to verify */
+    if (hh_cosignature_split(sig->sig, sig->sig_len, t, &ed, err) != HH_OK)
         return hh_error_prefix(err, HH_ERR_VERIFY, "line %zu: cosignature by %s", lineno,
                                key->name);
-    }
     if (hh_cosignature_message(n->text, n->text_len, *t, &msg, &msg_len) != HH_OK)
         return hh_error_set(err, HH_ERR_NOMEM, "cannot build the cosignature/v1 message");
     ok = hh_verifier_check_raw(key, msg, msg_len, ed, 64);

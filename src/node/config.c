@@ -455,3 +455,12 @@ hh_status hh_config_format(const struct hh_config *c, char **out, struct hh_erro
     *out = buf;
     return HH_OK;
 }
+
+hh_status hh_config_path(const char *dir, const char *rel, char *out, size_t cap,
+                         struct hh_error *err)
+{
+    int n = rel[0] == '/' ? snprintf(out, cap, "%s", rel) : snprintf(out, cap, "%s/%s", dir, rel);
+    if (n < 0 || (size_t)n >= cap)
+        return hh_error_set(err, HH_ERR_TOO_LARGE, "path too long: %s/%s", dir, rel);
+    return HH_OK;
+}

@@ -85,6 +85,13 @@ hh_status hh_config_load(const char *dir, struct hh_config *out,
 hh_status hh_config_format(const struct hh_config *c, char **out,
                            struct hh_error *err) HH_MUST_CHECK;
 
+/*
+ * Joins the node directory and a path from the config (relative to it,
+ * unless absolute) into out (cap bytes); HH_ERR_TOO_LARGE if it does not fit.
+ */
+hh_status hh_config_path(const char *dir, const char *rel, char *out, size_t cap,
+                         struct hh_error *err) HH_MUST_CHECK;
+
 /* Parses "HOST:PORT" (HOST may be [v6]) into host and port. */
 hh_status hh_config_parse_listen(const char *s, char *host, size_t host_cap, uint16_t *port,
                                  struct hh_error *err) HH_MUST_CHECK;

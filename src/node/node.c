@@ -1,26 +1,22 @@
 /*
- * node.c - creating and opening a node directory.
+ * node.c - the node's wiring: creating and opening a node directory, and
+ * starting and stopping its subsystems in order. Storage opens first and
+ * closes last; the sequencer starts before the server and the peer client
+ * that read it, and stops after them (henhouse/node.h, node_impl.h).
  */
-#include "node.h"
+#include "node_impl.h"
 
 #include <dirent.h>
-#include <jansson.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <henhouse/client/files.h>
-#include "peer/peer.h"
 
-hh_status hh_node_path(const char *dir, const char *rel, char *out, size_t cap,
-                       struct hh_error *err)
-{
-    int n = rel[0] == '/' ? snprintf(out, cap, "%s", rel) : snprintf(out, cap, "%s/%s", dir, rel);
-    if (n < 0 || (size_t)n >= cap)
-        return hh_error_set(err, HH_ERR_TOO_LARGE, "path too long: %s/%s", dir, rel);
-    return HH_OK;
-}
+#include "log/tile_store.h"
 
 static int party_valid(const char *p)
 {
@@ -86,7 +82,7 @@ static hh_status write_config(const char *dir, const char *party, const char *or
     c.nsigners = 1;
     rc = hh_config_format(&c, &text, err);
     if (rc == HH_OK)
-        rc = hh_node_path(dir, HH_CONFIG_FILE, path, sizeof(path), err);
+        rc = hh_config_path(dir, HH_CONFIG_FILE, path, sizeof(path), err);
     if (rc == HH_OK)
         rc = hh_write_new_file(path, text, strlen(text), 0644, err);
     free(text);
@@ -131,12 +127,12 @@ static hh_status load_keys(struct hh_node *n, struct hh_error *err)
 {
     char path[HH_CONFIG_PATH_MAX * 2];
     const struct hh_config *c = &n->config;
-    hh_status rc = hh_node_path(n->dir, c->log_key, path, sizeof(path), err);
+    hh_status rc = hh_config_path(n->dir, c->log_key, path, sizeof(path), err);
 
     if (rc == HH_OK)
         rc = hh_load_signer(path, &n->log_key, err);
     if (rc == HH_OK)
-        rc = hh_node_path(n->dir, c->witness_key, path, sizeof(path), err);
+        rc = hh_config_path(n->dir, c->witness_key, path, sizeof(path), err);
     if (rc == HH_OK)
         rc = hh_load_signer(path, &n->witness_key, err);
     if (rc != HH_OK)
@@ -150,7 +146,7 @@ static hh_status load_keys(struct hh_node *n, struct hh_error *err)
     if (n->witness_vkey.type != HH_KEY_COSIGNATURE)
         return hh_error_set(err, HH_ERR_INVALID, "the witness key must be a cosignature key");
     for (size_t i = 0; i < c->nsigners && rc == HH_OK; i++) {
-        rc = hh_node_path(n->dir, c->signers[i], path, sizeof(path), err);
+        rc = hh_config_path(n->dir, c->signers[i], path, sizeof(path), err);
         if (rc == HH_OK)
             rc = hh_load_verifier(path, &n->signers[i], err);
         if (rc == HH_OK && n->signers[i].type != HH_KEY_ED25519)
@@ -160,153 +156,61 @@ static hh_status load_keys(struct hh_node *n, struct hh_error *err)
     return rc;
 }
 
-static hh_status load_vkey(struct hh_node *n, const char *rel, uint8_t type, struct hh_verifier *v,
-                           struct hh_error *err)
+static hh_status load_witness_keys(struct hh_node *n, struct hh_error *err)
 {
     char path[HH_CONFIG_PATH_MAX * 2];
-    hh_status rc = hh_node_path(n->dir, rel, path, sizeof(path), err);
+    hh_status rc = HH_OK;
 
-    if (rc == HH_OK)
-        rc = hh_load_verifier(path, v, err);
-    if (rc == HH_OK && v->type != type)
-        rc = hh_error_set(err, HH_ERR_INVALID, "%s: expected a key of type 0x%02x", path, type);
+    for (size_t i = 0; rc == HH_OK && i < n->config.nwitnesses; i++) {
+        struct hh_verifier *v = &n->witness_keys[i];
+        rc = hh_config_path(n->dir, n->config.witnesses[i].vkey, path, sizeof(path), err);
+        if (rc == HH_OK)
+            rc = hh_load_verifier(path, v, err);
+        if (rc == HH_OK && v->type != HH_KEY_COSIGNATURE)
+            rc = hh_error_set(err, HH_ERR_INVALID, "%s: expected a cosignature key", path);
+    }
     return rc;
 }
 
-static hh_status open_log(struct hh_node *n, struct hh_peer_log *l, struct hh_error *err)
+static hh_status check_logs(const struct hh_config *c, struct hh_error *err)
 {
-    char rel[HH_CONFIG_PATH_MAX], path[HH_CONFIG_PATH_MAX * 2];
-    hh_status rc = load_vkey(n, l->cfg->vkey, HH_KEY_ED25519, &l->vkey, err);
-
-    if (rc == HH_OK && strcmp(l->vkey.name, l->cfg->origin) != 0)
-        rc = hh_error_set(err, HH_ERR_INVALID, "log '%s': its key is named '%s', not its origin",
-                          l->cfg->name, l->vkey.name);
-    for (size_t i = 0; rc == HH_OK && i < l->cfg->nsigners; i++, l->nsigners++)
-        rc = load_vkey(n, l->cfg->signers[i], HH_KEY_ED25519, &l->signers[i], err);
-    if (rc != HH_OK || !l->cfg->mirror)
-        return rc;
-    if (l->nsigners == 0)
-        return hh_error_set(err, HH_ERR_INVALID, "log '%s' is mirrored but has no log-signer",
-                            l->cfg->name);
-    snprintf(rel, sizeof(rel), "mirrors/%s.db", l->cfg->name);
-    rc = hh_node_path(n->dir, "mirrors", path, sizeof(path), err);
-    if (rc == HH_OK && mkdir(path, 0700) != 0 && errno != EEXIST)
-        rc = hh_error_set(err, HH_ERR_IO, "%s: %s", path, strerror(errno));
-    if (rc == HH_OK)
-        rc = hh_node_path(n->dir, rel, path, sizeof(path), err);
-    if (rc == HH_OK)
-        rc = hh_store_open_sqlite(path, &l->mirror, err);
-    return rc;
+    for (size_t i = 0; i < c->nlogs; i++)
+        if (strcmp(c->logs[i].origin, c->origin) == 0)
+            return hh_error_set(err, HH_ERR_INVALID, "log '%s' has this node's own origin",
+                                c->logs[i].name);
+    return HH_OK;
 }
 
-static hh_status load_peers(struct hh_node *n, struct hh_error *err)
+/* Opens the stores and the witness; keys and config are loaded. */
+static hh_status open_parts(struct hh_node *n, struct hh_error *err)
 {
     char path[HH_CONFIG_PATH_MAX * 2];
-    hh_status rc = hh_node_path(n->dir, "witness.db", path, sizeof(path), err);
+    struct hh_witness_config wc = {n->dir, n->witness_key, n->config.logs, n->config.nlogs, NULL};
+    hh_status rc = hh_config_path(n->dir, "witness.db", path, sizeof(path), err);
 
     if (rc == HH_OK)
         rc = hh_wdb_open(path, &n->wdb, err);
-    for (size_t i = 0; rc == HH_OK && i < n->config.nlogs; i++) {
-        struct hh_peer_log *l = &n->logs[i];
-        l->cfg = &n->config.logs[i];
-        pthread_mutex_init(&l->mu, NULL);
-        n->nlogs++;
-        if (strcmp(l->cfg->origin, n->config.origin) == 0)
-            rc = hh_error_set(err, HH_ERR_INVALID, "log '%s' has this node's own origin",
-                              l->cfg->name);
-        else
-            rc = open_log(n, l, err);
-    }
-    for (size_t i = 0; rc == HH_OK && i < n->config.nwitnesses; i++) {
-        n->witnesses[i].cfg = &n->config.witnesses[i];
-        rc =
-            load_vkey(n, n->witnesses[i].cfg->vkey, HH_KEY_COSIGNATURE, &n->witnesses[i].vkey, err);
-        n->nwitnesses = i + 1;
-    }
+    wc.wdb = n->wdb;
+    if (rc == HH_OK)
+        rc = check_logs(&n->config, err);
+    if (rc == HH_OK)
+        rc = hh_witness_open(&wc, &n->witness, err);
+    if (rc == HH_OK)
+        rc = hh_config_path(n->dir, n->config.database, path, sizeof(path), err);
+    if (rc == HH_OK)
+        rc = hh_store_open_sqlite(path, &n->store, err); // XXX switch
     return rc;
 }
 
-struct hh_peer_log *hh_node_find_log(struct hh_node *n, const char *origin)
+bool hh_node_is_dir(const char *dir)
 {
-    for (size_t i = 0; i < n->nlogs; i++)
-        if (strcmp(n->logs[i].cfg->origin, origin) == 0)
-            return &n->logs[i];
-    return NULL;
-}
-
-static const char *evidence_kind(const char *json, size_t len, bool *proven)
-{
-    struct hh_evidence_verdict v;
-
-    *proven = false;
-    if (hh_evidence_verify(json, len, &v, NULL) != HH_OK)
-        return "unreadable";
-    *proven = v.proven;
-    return hh_evidence_kind_name(v.kind);
-}
-
-/*
- * What a piece of evidence is about, as hex SHA-256 of its kind, checkpoints
- * and entry: the same conflict observed again (at another time, by another
- * route) gets the same key and is stored once.
- */
-static void evidence_key(const char *json, size_t len, const char *kind, char key[65])
-{
-    json_t *root = json_loadb(json, len, 0, NULL);
-    char *what = NULL;
-    struct hh_sha256_ctx ctx;
-    struct hh_hash h;
-
-    hh_sha256_init(&ctx);
-    hh_sha256_update(&ctx, kind, strlen(kind) + 1);
-    if (root != NULL) {
-        json_t *about =
-            json_pack("{s:O*, s:O*}", "checkpoints", json_object_get(root, "checkpoints"), "entry",
-                      json_object_get(root, "entry"));
-        what = about != NULL ? json_dumps(about, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
-        json_decref(about);
-    }
-    if (what != NULL)
-        hh_sha256_update(&ctx, what, strlen(what));
-    else
-        hh_sha256_update(&ctx, json, len);
-    hh_sha256_final(&ctx, &h);
-    hh_hash_to_hex(&h, key);
-    free(what);
-    json_decref(root);
-}
-
-hh_status hh_node_record_evidence(struct hh_node *n, const char *origin, const char *json,
-                                  size_t len, struct hh_error *err)
-{
-    char path[HH_CONFIG_PATH_MAX * 2], rel[96], key[65];
-    bool proven = false;
-    const char *kind = evidence_kind(json, len, &proven);
-    int64_t id = 0;
-    hh_status rc;
-
-    evidence_key(json, len, kind, key);
-    rc = hh_wdb_add_evidence(n->wdb, origin, kind, key, json, len, &id, err);
-    if (rc == HH_ERR_CONFLICT) /* already held */
-        return proven ? hh_wdb_freeze(n->wdb, origin, err) : HH_OK;
-
-    if (rc == HH_OK && proven)
-        rc = hh_wdb_freeze(n->wdb, origin, err);
-    if (rc == HH_OK)
-        rc = hh_node_path(n->dir, "evidence", path, sizeof(path), err);
-    if (rc == HH_OK && mkdir(path, 0700) != 0 && errno != EEXIST)
-        rc = hh_error_set(err, HH_ERR_IO, "%s: %s", path, strerror(errno));
-    snprintf(rel, sizeof(rel), "evidence/%lld-%s.json", (long long)id, kind);
-    if (rc == HH_OK)
-        rc = hh_node_path(n->dir, rel, path, sizeof(path), err);
-    if (rc == HH_OK)
-        rc = hh_write_new_file(path, json, len, 0644, err);
-    return rc;
+    char conf[HH_CONFIG_PATH_MAX + 32];
+    return hh_config_path(dir, HH_CONFIG_FILE, conf, sizeof(conf), NULL) == HH_OK &&
+           access(conf, F_OK) == 0;
 }
 
 hh_status hh_node_open(const char *dir, struct hh_node **out, struct hh_error *err)
 {
-    char path[HH_CONFIG_PATH_MAX * 2];
     struct hh_node *n;
     hh_status rc;
 
@@ -321,11 +225,9 @@ hh_status hh_node_open(const char *dir, struct hh_node **out, struct hh_error *e
     if (rc == HH_OK)
         rc = load_keys(n, err);
     if (rc == HH_OK)
-        rc = load_peers(n, err);
+        rc = load_witness_keys(n, err);
     if (rc == HH_OK)
-        rc = hh_node_path(dir, n->config.database, path, sizeof(path), err);
-    if (rc == HH_OK)
-        rc = hh_store_open_sqlite(path, &n->store, err);
+        rc = open_parts(n, err);
     if (rc != HH_OK) {
         hh_node_close(n);
         return rc;
@@ -341,20 +243,6 @@ static void poke_peers(void *ctx, uint64_t size)
     hh_peer_client_poke(__atomic_load_n(&n->peers, __ATOMIC_ACQUIRE));
 }
 
-hh_status hh_node_start_peers(struct hh_node *n, struct hh_error *err)
-{
-    struct hh_peer_client *p = NULL;
-    hh_status rc = hh_peer_client_start(n, &p, err);
-    if (rc == HH_OK)
-        __atomic_store_n(&n->peers, p, __ATOMIC_RELEASE);
-    return rc;
-}
-
-void hh_node_stop_peers(struct hh_node *n)
-{
-    hh_peer_client_stop(__atomic_exchange_n(&n->peers, NULL, __ATOMIC_ACQ_REL));
-}
-
 hh_status hh_node_start_sequencer(struct hh_node *n, struct hh_error *err)
 {
     struct hh_sequencer_config sc = {
@@ -366,20 +254,128 @@ hh_status hh_node_start_sequencer(struct hh_node *n, struct hh_error *err)
         .on_checkpoint = poke_peers,
         .ctx = n,
     };
+    if (n->sequencer != NULL)
+        return HH_OK;
     return hh_sequencer_start(n->store, &sc, &n->sequencer, err);
+}
+
+static json_t *status_of(void *ctx)
+{
+    return hh_node_status(ctx);
+}
+
+static hh_status start_server(struct hh_node *n, const char *host, uint16_t port, uint16_t *bound,
+                              struct hh_error *err)
+{
+    const struct hh_config *c = &n->config;
+    struct hh_server_config sc = {
+        .host = host,
+        .port = port,
+        .max_body_bytes = c->max_body_bytes,
+        .max_connections = c->max_connections,
+        .request_timeout_s = c->request_timeout_s,
+        .threads = c->threads,
+        .store = n->store,
+        .sequencer = n->sequencer,
+        .wdb = n->wdb,
+        .witness = n->witness,
+        .signers = n->signers,
+        .nsigners = n->nsigners,
+        .status = status_of,
+        .status_ctx = n,
+    };
+    return hh_server_start(&sc, &n->server, bound, err);
+}
+
+static hh_status start_peers(struct hh_node *n, struct hh_error *err)
+{
+    struct hh_peer_config pc = {
+        .witnesses = n->config.witnesses,
+        .witness_keys = n->witness_keys,
+        .nwitnesses = n->config.nwitnesses,
+        .interval_ms = n->config.peer_interval_ms,
+        .sequencer = n->sequencer,
+        .store = n->store,
+        .wdb = n->wdb,
+        .witness = n->witness,
+    };
+    struct hh_peer_client *p = NULL;
+    hh_status rc = hh_peer_client_start(&pc, &p, err);
+
+    if (rc == HH_OK)
+        __atomic_store_n(&n->peers, p, __ATOMIC_RELEASE);
+    return rc;
+}
+
+hh_status hh_node_serve(struct hh_node *n, const char *listen, char *url, size_t url_cap,
+                        struct hh_error *err)
+{
+    char host[256];
+    uint16_t port = n->config.listen_port, bound = 0;
+    hh_status rc = HH_OK;
+
+    snprintf(host, sizeof(host), "%s", n->config.listen_host);
+    if (listen != NULL)
+        rc = hh_config_parse_listen(listen, host, sizeof(host), &port, err);
+    if (rc == HH_OK)
+        rc = hh_node_start_sequencer(n, err);
+    if (rc == HH_OK)
+        rc = start_server(n, host, port, &bound, err);
+    if (rc == HH_OK)
+        rc = start_peers(n, err);
+    if (rc == HH_OK &&
+        snprintf(url, url_cap, "http://%s:%u", host, (unsigned)bound) >= (int)url_cap)
+        rc = hh_error_set(err, HH_ERR_TOO_LARGE, "the listening address is too long");
+    if (rc != HH_OK)
+        hh_node_stop(n);
+    return rc;
+}
+
+void hh_node_stop(struct hh_node *n)
+{
+    if (n == NULL)
+        return;
+    hh_server_quiesce(n->server);
+    hh_peer_client_stop(__atomic_exchange_n(&n->peers, NULL, __ATOMIC_ACQ_REL));
+    /*
+     * Commit and answer what is queued; suspended connections are resumed by
+     * it. The sequencer is not freed here: open keep-alive connections (peers
+     * polling /checkpoint) may still send requests until the server stops,
+     * and they read it. hh_node_close frees it.
+     */
+    hh_sequencer_quiesce(n->sequencer);
+    hh_server_stop(n->server);
+    n->server = NULL;
+}
+
+void hh_node_tile_source(struct hh_node *n, struct hh_tile_source *out)
+{
+    hh_tile_source_store(n->store, out);
+}
+
+const struct hh_config *hh_node_config(const struct hh_node *n)
+{
+    return &n->config;
+}
+
+struct hh_store *hh_node_store(struct hh_node *n)
+{
+    return n->store;
+}
+
+struct hh_sequencer *hh_node_sequencer(struct hh_node *n)
+{
+    return n->sequencer;
 }
 
 void hh_node_close(struct hh_node *n)
 {
     if (n == NULL)
         return;
-    hh_node_stop_peers(n);
+    hh_node_stop(n);
     hh_sequencer_stop(n->sequencer);
+    hh_witness_close(n->witness);
     hh_store_close(n->store);
-    for (size_t i = 0; i < n->nlogs; i++) {
-        hh_store_close(n->logs[i].mirror);
-        pthread_mutex_destroy(&n->logs[i].mu);
-    }
     hh_wdb_close(n->wdb);
     hh_signer_free(n->log_key);
     hh_signer_free(n->witness_key);

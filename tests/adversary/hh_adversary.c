@@ -37,7 +37,7 @@
 
 #include "config.h"
 #include <henhouse/client/files.h>
-#include "node.h"
+#include "node_impl.h"
 #include "log/sequencer.h"
 
 #define PATH_CAP       4096
@@ -293,7 +293,7 @@ static int cmd_fork(int argc, char **argv)
         return fail(argv[1], &err);
     if (copy_tree(argv[1], argv[2], &err) != HH_OK)
         return fail("copying", &err);
-    if (hh_node_path(argv[2], cfg.database, db, sizeof(db), &err) != HH_OK ||
+    if (hh_config_path(argv[2], cfg.database, db, sizeof(db), &err) != HH_OK ||
         truncate_log(db, keep, &dropped, &err) != HH_OK)
         return fail("truncating the log", &err);
     if (trim_witness_db(argv[2], keep, &err) != HH_OK)

@@ -12,8 +12,8 @@
 #include "harness.h"
 
 #include <henhouse/client/files.h>
-#include "node.h"
 #include "log/tile_store.h"
+#include "node_impl.h"
 #include <henhouse/client/tile_source.h>
 #include <henhouse/client/verify.h>
 

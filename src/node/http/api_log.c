@@ -18,8 +18,10 @@
 #define CACHE_PARTIAL_TILE "public, max-age=3600"
 #define CACHE_CHECKPOINT   "public, max-age=2"
 
-enum MHD_Result hh_api_checkpoint(struct hh_server *s, struct MHD_Connection *c)
+enum MHD_Result hh_api_checkpoint(struct hh_request *r)
 {
+    struct hh_server *s = r->server;
+    struct MHD_Connection *c = r->conn;
     struct hh_error err = {0};
     char *note = NULL;
     size_t len = 0;
@@ -28,10 +30,10 @@ enum MHD_Result hh_api_checkpoint(struct hh_server *s, struct MHD_Connection *c)
     size_t clen = 0;
     enum MHD_Result ret;
 
-    if (hh_sequencer_checkpoint(s->node->sequencer, &note, &len, &size, &err) != HH_OK)
+    if (hh_sequencer_checkpoint(s->cfg.sequencer, &note, &len, &size, &err) != HH_OK)
         return hh_http_error(c, MHD_HTTP_SERVICE_UNAVAILABLE, "no_checkpoint", err.msg);
     /* The log's signature and every cosignature gathered so far for this size. */
-    if (hh_wdb_cosignatures(s->node->wdb, size, &cosigs, &clen, NULL) == HH_OK &&
+    if (hh_wdb_cosignatures(s->cfg.wdb, size, &cosigs, &clen, NULL) == HH_OK &&
         (full = malloc(len + clen)) != NULL) {
         memcpy(full, note, len);
         memcpy(full + len, cosigs, clen);
@@ -52,7 +54,7 @@ static enum MHD_Result serve_tile(struct hh_server *s, struct MHD_Connection *c,
     size_t len = 0;
     enum MHD_Result ret;
 
-    if (hh_tile_from_store(s->node->store, t, &data, &len, &err) != HH_OK)
+    if (hh_tile_from_store(s->cfg.store, t, &data, &len, &err) != HH_OK)
         return hh_http_error(c, MHD_HTTP_SERVICE_UNAVAILABLE, "store", err.msg);
     hh_tile_cache_put(s->tiles, t, data, len); /* keeps full tiles only */
     ret = hh_http_respond(c, MHD_HTTP_OK, "application/octet-stream", data, len, cache);
@@ -65,8 +67,11 @@ static void release_tile(void *blob)
     hh_tile_cache_release(blob);
 }
 
-enum MHD_Result hh_api_tile(struct hh_server *s, struct MHD_Connection *c, const char *path)
+enum MHD_Result hh_api_tile(struct hh_request *r)
 {
+    struct hh_server *s = r->server;
+    struct MHD_Connection *c = r->conn;
+    const char *path = r->url + 1; /* tile/... */
     struct hh_error err = {0};
     struct hh_tile want, have;
     uint64_t size = 0;
@@ -78,7 +83,7 @@ enum MHD_Result hh_api_tile(struct hh_server *s, struct MHD_Connection *c, const
     if (hit != NULL)
         return hh_http_respond_shared(c, MHD_HTTP_OK, "application/octet-stream", hit->data,
                                       hit->len, CACHE_FULL_TILE, release_tile, (void *)hit);
-    if (hh_sequencer_size(s->node->sequencer, &size, &err) != HH_OK)
+    if (hh_sequencer_size(s->cfg.sequencer, &size, &err) != HH_OK)
         return hh_http_error(c, MHD_HTTP_SERVICE_UNAVAILABLE, "no_checkpoint", err.msg);
     if (hh_tile_for_size(want.entries, want.level, want.index, size, &have) != HH_OK ||
         have.width < want.width)
@@ -94,9 +99,11 @@ static int query_u64(struct MHD_Connection *c, const char *key, uint64_t *out)
     return v != NULL && hh_parse_u64(v, strlen(v), out, NULL) == HH_OK;
 }
 
-enum MHD_Result hh_api_consistency(struct hh_server *s, struct MHD_Connection *c)
+enum MHD_Result hh_api_consistency(struct hh_request *req)
 {
-    struct hh_hash_reader r = hh_store_hash_reader(s->node->store);
+    struct hh_server *s = req->server;
+    struct MHD_Connection *c = req->conn;
+    struct hh_hash_reader r = hh_store_hash_reader(s->cfg.store);
     struct hh_hash proof[HH_MERKLE_MAX_PROOF];
     struct hh_error err = {0};
     uint64_t old_size = 0, new_size = 0, size = 0;
@@ -106,7 +113,7 @@ enum MHD_Result hh_api_consistency(struct hh_server *s, struct MHD_Connection *c
         old_size > new_size)
         return hh_http_error(c, MHD_HTTP_BAD_REQUEST, "bad_sizes",
                              "need old and new sizes with 0 < old <= new");
-    if (hh_sequencer_size(s->node->sequencer, &size, &err) != HH_OK || new_size > size)
+    if (hh_sequencer_size(s->cfg.sequencer, &size, &err) != HH_OK || new_size > size)
         return hh_http_error(c, MHD_HTTP_NOT_FOUND, "beyond_checkpoint",
                              "new is larger than the latest checkpoint");
     if (hh_merkle_consistency_proof(&r, old_size, new_size, proof, &n, &err) != HH_OK)
@@ -116,8 +123,11 @@ enum MHD_Result hh_api_consistency(struct hh_server *s, struct MHD_Connection *c
                                   (json_int_t)new_size, "proof", hh_http_proof_json(proof, n)));
 }
 
-enum MHD_Result hh_api_get_blob(struct hh_server *s, struct MHD_Connection *c, const char *hex)
+enum MHD_Result hh_api_get_blob(struct hh_request *r)
 {
+    struct hh_server *s = r->server;
+    struct MHD_Connection *c = r->conn;
+    const char *hex = r->tail;
     struct hh_error err = {0};
     struct hh_hash id;
     uint8_t *data = NULL;
@@ -126,7 +136,7 @@ enum MHD_Result hh_api_get_blob(struct hh_server *s, struct MHD_Connection *c, c
 
     if (hh_hash_from_hex(hex, strlen(hex), &id, &err) != HH_OK)
         return hh_http_error(c, MHD_HTTP_BAD_REQUEST, "bad_id", err.msg);
-    hh_status rc = hh_store_get_blob(s->node->store, &id, &data, &len, &err);
+    hh_status rc = hh_store_get_blob(s->cfg.store, &id, &data, &len, &err);
     if (rc != HH_OK)
         return hh_http_error(c, hh_http_status(rc), "blob", err.msg);
     ret = hh_http_respond(c, MHD_HTTP_OK, "application/octet-stream", data, len, CACHE_FULL_TILE);

@@ -25,7 +25,7 @@ static void on_sequenced(void *ctx, const struct hh_sequenced *res)
         r->checkpoint = strndup(res->checkpoint, res->checkpoint_len);
     }
     if (res->rc != HH_OK) {
-        hh_sequencer_last_error(r->server->node->sequencer, &err);
+        hh_sequencer_last_error(r->server->cfg.sequencer, &err);
         snprintf(r->detail, sizeof(r->detail), "%s",
                  err.msg[0] ? err.msg : hh_status_name(res->rc));
     }
@@ -59,7 +59,7 @@ static enum MHD_Result answer(struct hh_request *r)
 static hh_status check_envelope(struct hh_request *r, char **entry, size_t *entry_len,
                                 struct hh_error *err)
 {
-    const struct hh_node *node = r->server->node;
+    const struct hh_server_config *cfg = &r->server->cfg;
     uint8_t verified[HH_CONFIG_MAX_SIGNERS];
     struct hh_dsse *env = NULL;
     size_t nverified = 0;
@@ -69,7 +69,7 @@ static hh_status check_envelope(struct hh_request *r, char **entry, size_t *entr
     *entry_len = 0;
     rc = hh_dsse_parse(r->body != NULL ? r->body : "", r->body_len, &env, err);
     if (rc == HH_OK)
-        rc = hh_dsse_verify(env, node->signers, node->nsigners, verified, &nverified, err);
+        rc = hh_dsse_verify(env, cfg->signers, cfg->nsigners, verified, &nverified, err);
     if (rc == HH_ERR_VERIFY)
         hh_error_prefix(err, rc, "not signed by a signer this log accepts");
     if (rc == HH_OK)
@@ -113,7 +113,7 @@ enum MHD_Result hh_api_post_statement(struct hh_request *r)
                              "bad_envelope", err.msg);
     r->suspended = true;
     MHD_suspend_connection(r->conn);
-    rc = hh_sequencer_submit(r->server->node->sequencer, &r->id, (const uint8_t *)entry, entry_len,
+    rc = hh_sequencer_submit(r->server->cfg.sequencer, &r->id, (const uint8_t *)entry, entry_len,
                              wants_checkpoint(r->conn), on_sequenced, r, &err);
     free(entry);
     if (rc != HH_OK) { /* queue full, shutting down or halted: try again later */
@@ -147,7 +147,7 @@ static int copy_entry(void *ctx, uint64_t index, const uint8_t *data, size_t len
 static json_t *statement_json(struct hh_server *s, const struct hh_hash *id, uint64_t index,
                               const char *note, uint64_t size, struct hh_error *err)
 {
-    struct hh_hash_reader rd = hh_store_hash_reader(s->node->store);
+    struct hh_hash_reader rd = hh_store_hash_reader(s->cfg.store);
     struct hh_hash proof[HH_MERKLE_MAX_PROOF];
     struct entry_copy e = {0};
     char hex[2 * HH_HASH_LEN + 1];
@@ -155,7 +155,7 @@ static json_t *statement_json(struct hh_server *s, const struct hh_hash *id, uin
     json_t *env = NULL;
 
     if (hh_merkle_inclusion_proof(&rd, index, size, proof, &n, err) != HH_OK ||
-        hh_store_read_entries(s->node->store, index, 1, copy_entry, &e, err) != HH_OK)
+        hh_store_read_entries(s->cfg.store, index, 1, copy_entry, &e, err) != HH_OK)
         return NULL;
     env = e.data != NULL ? json_loadb((const char *)e.data, e.len, 0, NULL) : NULL;
     free(e.data);
@@ -169,8 +169,11 @@ static json_t *statement_json(struct hh_server *s, const struct hh_hash *id, uin
                      hh_http_proof_json(proof, n), "checkpoint", note);
 }
 
-enum MHD_Result hh_api_get_statement(struct hh_server *s, struct MHD_Connection *c, const char *hex)
+enum MHD_Result hh_api_get_statement(struct hh_request *r)
 {
+    struct hh_server *s = r->server;
+    struct MHD_Connection *c = r->conn;
+    const char *hex = r->tail;
     struct hh_error err = {0};
     struct hh_hash id;
     uint64_t index = 0, size = 0;
@@ -180,10 +183,10 @@ enum MHD_Result hh_api_get_statement(struct hh_server *s, struct MHD_Connection 
 
     if (hh_hash_from_hex(hex, strlen(hex), &id, &err) != HH_OK)
         return hh_http_error(c, MHD_HTTP_BAD_REQUEST, "bad_id", err.msg);
-    hh_status rc = hh_store_find_id(s->node->store, &id, &index, &err);
+    hh_status rc = hh_store_find_id(s->cfg.store, &id, &index, &err);
     if (rc != HH_OK)
         return hh_http_error(c, hh_http_status(rc), "not_found", "no statement with that id");
-    rc = hh_sequencer_checkpoint(s->node->sequencer, &note, &note_len, &size, &err);
+    rc = hh_sequencer_checkpoint(s->cfg.sequencer, &note, &note_len, &size, &err);
     if (rc == HH_OK && index >= size) {
         free(note);
         return hh_http_json(

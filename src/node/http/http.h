@@ -1,9 +1,10 @@
 /*
- * http.h - what the server's route handlers share: the per-request state and
- * the helpers that build responses. Internal to the node's HTTP server.
+ * http.h - what the server's route handlers share: the server and
+ * per-request state, the route table, and the helpers that build responses.
+ * Internal to the node's HTTP server (the http/ folder).
  */
-#ifndef HH_NODE_HTTP_H
-#define HH_NODE_HTTP_H
+#ifndef HH_NODE_HTTP_HTTP_H
+#define HH_NODE_HTTP_HTTP_H
 
 #include <microhttpd.h>
 #include <pthread.h>
@@ -12,20 +13,44 @@
 
 #include <henhouse/henhouse.h>
 
-#include "node.h"
+#include "http/server.h"
 #include "log/tile_cache.h"
 
 struct hh_server {
     struct MHD_Daemon *daemon;
-    struct hh_node *node;
-    size_t max_body;
+    struct hh_server_config cfg;
+    char host[256];
     struct hh_tile_cache *tiles; /* full tiles served (tile_cache.h) */
 };
+
+struct hh_request;
+typedef enum MHD_Result (*hh_route_fn)(struct hh_request *r);
+
+/*
+ * One row of the route table: a method ("GET", which also answers HEAD, or
+ * "POST"), a path (exact, or a prefix when it ends in '/' and prefix is set),
+ * the handler, and for POST the largest body (0: the server's max_body_bytes).
+ * A POST handler is called once the whole body is in.
+ */
+struct hh_route {
+    const char *method;
+    const char *path;
+    bool prefix;
+    hh_route_fn handler;
+    size_t max_body;
+};
+
+/* The route for method and url; NULL with *path_known telling 404 from 405. */
+const struct hh_route *hh_route_find(const char *method, const char *url, bool *path_known);
 
 /* One HTTP request, from its first callback to its completion. */
 struct hh_request {
     struct hh_server *server;
     struct MHD_Connection *conn;
+    const struct hh_route *route;
+    const char *url;  /* the decoded path (libmicrohttpd's; valid for the request) */
+    const char *tail; /* for a prefix route, the url after the prefix */
+    size_t max_body;
     char *body;
     size_t body_len, body_cap;
     bool body_too_large;
@@ -63,19 +88,17 @@ json_t *hh_http_proof_json(const struct hh_hash *proof, size_t n);
 /* The HTTP status for a library status. */
 unsigned hh_http_status(hh_status rc);
 
-/* Route handlers (api_log.c, api_statements.c). */
-enum MHD_Result hh_api_checkpoint(struct hh_server *s, struct MHD_Connection *c);
-enum MHD_Result hh_api_tile(struct hh_server *s, struct MHD_Connection *c, const char *path);
-enum MHD_Result hh_api_consistency(struct hh_server *s, struct MHD_Connection *c);
-enum MHD_Result hh_api_get_statement(struct hh_server *s, struct MHD_Connection *c,
-                                     const char *hex);
-enum MHD_Result hh_api_get_blob(struct hh_server *s, struct MHD_Connection *c, const char *hex);
-enum MHD_Result hh_api_gossip(struct hh_server *s, struct MHD_Connection *c);
-enum MHD_Result hh_api_evidence(struct hh_server *s, struct MHD_Connection *c);
-enum MHD_Result hh_api_status(struct hh_server *s, struct MHD_Connection *c);
-/* POST /add-checkpoint, once the body is complete. */
-enum MHD_Result hh_api_add_checkpoint(struct hh_request *r);
+/* Route handlers (api_log.c, api_statements.c, api_witness.c). */
+enum MHD_Result hh_api_checkpoint(struct hh_request *r);
+enum MHD_Result hh_api_tile(struct hh_request *r);
+enum MHD_Result hh_api_consistency(struct hh_request *r);
+enum MHD_Result hh_api_get_blob(struct hh_request *r);
+enum MHD_Result hh_api_get_statement(struct hh_request *r);
 /* POST /v1/statements: called when the body is complete, and again after resume. */
 enum MHD_Result hh_api_post_statement(struct hh_request *r);
+enum MHD_Result hh_api_add_checkpoint(struct hh_request *r);
+enum MHD_Result hh_api_gossip(struct hh_request *r);
+enum MHD_Result hh_api_evidence(struct hh_request *r);
+enum MHD_Result hh_api_status(struct hh_request *r);
 
 #endif

@@ -1,10 +1,15 @@
 /*
  * server.c - the libmicrohttpd daemon: limits, request lifecycle, routing.
  *
- * Each request gets a struct hh_request on its first callback. POST bodies
- * are accumulated up to the configured limit; past it the body is dropped
- * and the request answered 413. Responses for everything but submissions are
- * made synchronously on the worker thread.
+ * Each request gets a struct hh_request on its first callback, where its
+ * route is looked up (routes.c) and a path or query holding a control byte
+ * is refused. libmicrohttpd percent-decodes the path and query in place, so
+ * "%00" would silently cut them short for every handler that measures with
+ * strlen; the server's own decoder turns a decoded NUL into DEL (0x7f), a
+ * control byte, so such requests are refused here like a literal one. POST
+ * bodies are accumulated up to the route's limit; past it the body is
+ * dropped and the request answered 413. Responses for everything but
+ * submissions are made synchronously on the worker thread.
  */
 #include "http/server.h"
 
@@ -16,13 +21,15 @@
 
 #include "http/http.h"
 
-static struct hh_request *request_new(struct hh_server *s, struct MHD_Connection *c)
+static struct hh_request *request_new(struct hh_server *s, struct MHD_Connection *c,
+                                      const char *url)
 {
     struct hh_request *r = calloc(1, sizeof(*r));
     if (r == NULL)
         return NULL;
     r->server = s;
     r->conn = c;
+    r->url = url;
     pthread_mutex_init(&r->mu, NULL);
     return r;
 }
@@ -50,7 +57,7 @@ static void request_completed(void *cls, struct MHD_Connection *c, void **con_cl
 /* Appends upload data, up to the limit; past it the request is marked too large. */
 static void take_upload(struct hh_request *r, const char *data, size_t len)
 {
-    if (r->body_too_large || r->body_len + len > r->server->max_body) {
+    if (r->body_too_large || r->body_len + len > r->max_body) {
         r->body_too_large = true;
         return;
     }
@@ -71,33 +78,92 @@ static void take_upload(struct hh_request *r, const char *data, size_t len)
     r->body[r->body_len] = '\0';
 }
 
-static enum MHD_Result route_get(struct hh_server *s, struct MHD_Connection *c, const char *url)
+static int hex_digit(char c)
 {
-    if (strcmp(url, "/checkpoint") == 0)
-        return hh_api_checkpoint(s, c);
-    if (strncmp(url, "/tile/", 6) == 0)
-        return hh_api_tile(s, c, url + 1);
-    if (strncmp(url, "/v1/statements/", 15) == 0)
-        return hh_api_get_statement(s, c, url + 15);
-    if (strcmp(url, "/v1/proof/consistency") == 0)
-        return hh_api_consistency(s, c);
-    if (strncmp(url, "/v1/blobs/", 10) == 0)
-        return hh_api_get_blob(s, c, url + 10);
-    if (strcmp(url, "/v1/gossip") == 0)
-        return hh_api_gossip(s, c);
-    if (strcmp(url, "/v1/evidence") == 0)
-        return hh_api_evidence(s, c);
-    if (strcmp(url, "/v1/status") == 0)
-        return hh_api_status(s, c);
-    return hh_http_error(c, MHD_HTTP_NOT_FOUND, "not_found", "no such path");
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+/* Decodes %XX in place as libmicrohttpd would, but a decoded NUL becomes DEL (see above). */
+static size_t unescape(void *cls, struct MHD_Connection *c, char *s)
+{
+    size_t in = 0, out = 0;
+    (void)cls;
+    (void)c;
+
+    while (s[in] != '\0') {
+        int hi = s[in] == '%' ? hex_digit(s[in + 1]) : -1;
+        int lo = hi >= 0 ? hex_digit(s[in + 2]) : -1;
+        if (lo >= 0) {
+            int v = hi * 16 + lo;
+            s[out++] = v == 0 ? 0x7f : (char)v;
+            in += 3;
+        } else {
+            s[out++] = s[in++];
+        }
+    }
+    s[out] = '\0';
+    return out;
+}
+
+static bool has_control(const char *s)
+{
+    for (; *s != '\0'; s++)
+        if ((unsigned char)*s < 0x20 || (unsigned char)*s == 0x7f)
+            return true;
+    return false;
+}
+
+static enum MHD_Result check_arg(void *cls, enum MHD_ValueKind kind, const char *key,
+                                 const char *value)
+{
+    bool *bad = cls;
+    (void)kind;
+    *bad = *bad || has_control(key) || (value != NULL && has_control(value));
+    return *bad ? MHD_NO : MHD_YES;
+}
+
+/* True when the path or any query argument holds a control byte. */
+static bool request_has_control(struct MHD_Connection *c, const char *url)
+{
+    bool bad = has_control(url);
+    if (!bad)
+        MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, check_arg, &bad);
+    return bad;
 }
 
 /* Refuses a declared Content-Length over the limit before reading the body. */
-static bool declared_too_large(struct hh_server *s, struct MHD_Connection *c)
+static bool declared_too_large(struct MHD_Connection *c, size_t max)
 {
     const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
     uint64_t n = 0;
-    return cl != NULL && (hh_parse_u64(cl, strlen(cl), &n, NULL) != HH_OK || n > s->max_body);
+    return cl != NULL && (hh_parse_u64(cl, strlen(cl), &n, NULL) != HH_OK || n > max);
+}
+
+/* The first callback of a request: routes it; false when it was answered already. */
+static enum MHD_Result begin(struct hh_server *s, struct hh_request *r, const char *method)
+{
+    bool path_known = false;
+
+    if (request_has_control(r->conn, r->url))
+        return hh_http_error(r->conn, MHD_HTTP_BAD_REQUEST, "bad_request",
+                             "the path or query holds a NUL or another control byte");
+    r->route = hh_route_find(method, r->url, &path_known);
+    if (r->route == NULL && path_known)
+        return hh_http_error(r->conn, MHD_HTTP_METHOD_NOT_ALLOWED, "method_not_allowed",
+                             "that method is not served on this path");
+    if (r->route == NULL)
+        return hh_http_error(r->conn, MHD_HTTP_NOT_FOUND, "not_found", "no such path");
+    r->tail = r->route->prefix ? r->url + strlen(r->route->path) : "";
+    r->max_body = r->route->max_body ? r->route->max_body : s->cfg.max_body_bytes;
+    if (strcmp(method, "POST") == 0 && declared_too_large(r->conn, r->max_body))
+        r->body_too_large = true;
+    return MHD_YES;
 }
 
 static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *url,
@@ -109,33 +175,25 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
     (void)version;
 
     if (r == NULL) {
-        r = request_new(s, c);
+        r = request_new(s, c, url);
         if (r == NULL)
             return MHD_NO;
         *con_cls = r;
-        if (strcmp(method, "POST") == 0 && declared_too_large(s, c))
-            r->body_too_large = true;
-        return MHD_YES;
+        return begin(s, r, method);
     }
+    if (r->route == NULL) /* answered by begin() */
+        return MHD_YES;
     if (*upload_size > 0) {
         take_upload(r, upload, *upload_size);
         *upload_size = 0;
         return MHD_YES;
     }
-    if (strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0)
-        return route_get(s, c, url);
-    if (strcmp(method, "POST") != 0)
-        return hh_http_error(c, MHD_HTTP_METHOD_NOT_ALLOWED, "method_not_allowed",
-                             "only GET, HEAD and POST are served");
-    bool submit = strcmp(url, "/v1/statements") == 0;
-    if (!submit && strcmp(url, "/add-checkpoint") != 0)
-        return hh_http_error(c, MHD_HTTP_NOT_FOUND, "not_found", "no such path");
     if (r->body_too_large) {
         char detail[96];
-        snprintf(detail, sizeof(detail), "the body is over %zu bytes", s->max_body);
+        snprintf(detail, sizeof(detail), "the body is over %zu bytes", r->max_body);
         return hh_http_error(c, MHD_HTTP_CONTENT_TOO_LARGE, "too_large", detail);
     }
-    return submit ? hh_api_post_statement(r) : hh_api_add_checkpoint(r);
+    return r->route->handler(r);
 }
 
 static hh_status resolve(const char *host, uint16_t port, struct sockaddr_storage *ss,
@@ -158,15 +216,14 @@ static hh_status resolve(const char *host, uint16_t port, struct sockaddr_storag
     return HH_OK;
 }
 
-hh_status hh_server_start(struct hh_node *node, const char *host, uint16_t port,
-                          struct hh_server **out, uint16_t *bound_port, struct hh_error *err)
+hh_status hh_server_start(const struct hh_server_config *cfg, struct hh_server **out,
+                          uint16_t *bound_port, struct hh_error *err)
 {
-    const struct hh_config *cfg = &node->config;
     struct sockaddr_storage ss;
     struct hh_server *s;
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME |
                      MHD_USE_ERROR_LOG;
-    hh_status rc = resolve(host, port, &ss, err);
+    hh_status rc = resolve(cfg->host, cfg->port, &ss, err);
 
     *out = NULL;
     *bound_port = 0;
@@ -177,8 +234,9 @@ hh_status hh_server_start(struct hh_node *node, const char *host, uint16_t port,
     s = calloc(1, sizeof(*s));
     if (s == NULL)
         return hh_error_set(err, HH_ERR_NOMEM, "out of memory");
-    s->node = node;
-    s->max_body = cfg->max_body_bytes;
+    s->cfg = *cfg;
+    snprintf(s->host, sizeof(s->host), "%s", cfg->host);
+    s->cfg.host = s->host;
     s->tiles = hh_tile_cache_new(HH_TILE_CACHE_DEFAULT_BYTES);
     if (s->tiles == NULL) {
         free(s);
@@ -190,32 +248,29 @@ hh_status hh_server_start(struct hh_node *node, const char *host, uint16_t port,
         (unsigned)cfg->max_connections, MHD_OPTION_CONNECTION_TIMEOUT,
         (unsigned)cfg->request_timeout_s, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)32 * 1024,
         MHD_OPTION_LISTENING_ADDRESS_REUSE, 1, MHD_OPTION_NOTIFY_COMPLETED, request_completed, NULL,
-        MHD_OPTION_END);
+        MHD_OPTION_UNESCAPE_CALLBACK, unescape, NULL, MHD_OPTION_END);
     if (s->daemon == NULL) {
         hh_tile_cache_free(s->tiles);
         free(s);
-        return hh_error_set(err, HH_ERR_IO, "cannot listen on %s:%u (in use?)", host,
-                            (unsigned)port);
+        return hh_error_set(err, HH_ERR_IO, "cannot listen on %s:%u (in use?)", cfg->host,
+                            (unsigned)cfg->port);
     }
     const union MHD_DaemonInfo *info = MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_BIND_PORT);
-    *bound_port = info != NULL ? info->port : port;
+    *bound_port = info != NULL ? info->port : cfg->port;
     *out = s;
     return HH_OK;
+}
+
+void hh_server_quiesce(struct hh_server *s)
+{
+    if (s != NULL)
+        MHD_quiesce_daemon(s->daemon);
 }
 
 void hh_server_stop(struct hh_server *s)
 {
     if (s == NULL)
         return;
-    MHD_quiesce_daemon(s->daemon);
-    hh_node_stop_peers(s->node);
-    /*
-     * Commit and answer what is queued; suspended connections are resumed by
-     * it. The sequencer is not freed here: open keep-alive connections (peers
-     * polling /checkpoint) may still send requests until the daemon stops, and
-     * they read it. hh_node_close frees it.
-     */
-    hh_sequencer_quiesce(s->node->sequencer);
     for (int i = 0; i < 100; i++) {
         const union MHD_DaemonInfo *info =
             MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);

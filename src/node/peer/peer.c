@@ -5,12 +5,13 @@
 
 #include <errno.h>
 #include <jansson.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#include "witness/mirror.h"
+#include <henhouse/client/http_client.h>
 
 #define BACKOFF_MAX_MS  60000
 #define CHECKPOINT_MAX  (64 * 1024)
@@ -24,7 +25,7 @@ struct backoff {
 };
 
 struct hh_peer_client {
-    struct hh_node *node;
+    struct hh_peer_config cfg;
     struct hh_http_client *http;
     pthread_t thread;
     pthread_mutex_t mu;
@@ -33,6 +34,8 @@ struct hh_peer_client {
     uint64_t known[HH_CONFIG_MAX_WITNESSES]; /* size each witness last cosigned */
     struct backoff push[HH_CONFIG_MAX_WITNESSES];
     struct backoff pull[HH_CONFIG_MAX_LOGS];
+    const char *gossip_urls[HH_CONFIG_MAX_LOGS + HH_CONFIG_MAX_WITNESSES];
+    size_t ngossip;
     struct backoff gossip[HH_CONFIG_MAX_LOGS + HH_CONFIG_MAX_WITNESSES];
 };
 
@@ -62,64 +65,21 @@ static bool due(const struct backoff *b)
 }
 
 /* Peer health is kept per role: "witness:NAME" for pushes, "log:NAME" for pulls. */
-static void record(struct hh_node *n, const char *role, const char *name, hh_status rc,
+static void record(struct hh_peer_client *p, const char *role, const char *name, hh_status rc,
                    const struct hh_error *err)
 {
     char key[HH_PARTY_MAX + 16];
     snprintf(key, sizeof(key), "%s:%s", role, name);
     if (rc == HH_OK)
-        hh_wdb_peer_ok(n->wdb, key);
+        hh_wdb_peer_ok(p->cfg.wdb, key);
     else
-        hh_wdb_peer_error(n->wdb, key, err->msg);
-}
-
-hh_status hh_peer_check_checkpoint(struct hh_node *node, struct hh_peer_log *log,
-                                   struct hh_http_client *http, const char *note, size_t len,
-                                   struct hh_checkpoint *cp, struct hh_error *err)
-{
-    struct hh_evidence_observation o = {node->witness_vkey.name, (uint64_t)time(NULL),
-                                        "two checkpoints of the same size with different roots"};
-    struct hh_wdb_state cur;
-    char *evidence = NULL;
-    size_t elen = 0;
-    hh_status rc = hh_mirror_verify_note(log, note, len, cp, err);
-
-    if (rc != HH_OK)
-        return rc;
-    memset(&cur, 0, sizeof(cur));
-    rc = hh_wdb_state(node->wdb, log->cfg->origin, &cur, err);
-    if (rc == HH_OK && cur.frozen) /* evidence is held: no more work for this log */
-        rc = hh_error_set(err, HH_ERR_VERIFY, "%s is frozen: this node holds evidence against it",
-                          log->cfg->origin);
-    if (rc != HH_OK) {
-        hh_wdb_state_clear(&cur);
-        return rc;
-    }
-    if (log->mirror != NULL) {
-        rc = hh_mirror_check(log, http, cp, note, len, node->witness_vkey.name, &evidence, err);
-    } else if (cur.note != NULL && cur.note_len > 0 && cur.size == cp->size &&
-               !hh_hash_equal(&cur.root, &cp->root)) {
-        rc = hh_evidence_split_view(&log->vkey, cur.note, cur.note_len, note, len, &o, &evidence,
-                                    err);
-        if (rc == HH_OK)
-            rc = hh_error_set(err, HH_ERR_VERIFY, "%s showed two trees of size %llu",
-                              log->cfg->origin, (unsigned long long)cp->size);
-    }
-    hh_wdb_state_clear(&cur);
-    if (evidence != NULL) {
-        struct hh_error e2 = {0};
-        elen = strlen(evidence);
-        if (hh_node_record_evidence(node, log->cfg->origin, evidence, elen, &e2) != HH_OK)
-            hh_error_prefix(err, rc, "and the evidence could not be stored (%s)", e2.msg);
-        free(evidence);
-    }
-    return rc;
+        hh_wdb_peer_error(p->cfg.wdb, key, err->msg);
 }
 
 /* ---- push: our checkpoints to our witnesses ---- */
 
-/* Verifies one response line as w's cosignature on note; HH_OK with its timestamp. */
-static hh_status check_cosignature(const struct hh_peer_witness *w, const char *note, size_t len,
+/* Verifies one response line as key's cosignature on note; HH_OK with its timestamp. */
+static hh_status check_cosignature(const struct hh_verifier *key, const char *note, size_t len,
                                    const char *line, size_t line_len, uint64_t *timestamp,
                                    struct hh_error *err)
 {
@@ -136,7 +96,7 @@ static hh_status check_cosignature(const struct hh_peer_witness *w, const char *
     memcpy(full + len, line, line_len);
     rc = hh_note_parse(full, len + line_len, &n, err);
     if (rc == HH_OK)
-        rc = hh_note_verify(n, &w->vkey, 1, &v, 1, &nv, err);
+        rc = hh_note_verify(n, key, 1, &v, 1, &nv, err);
     if (rc == HH_OK)
         *timestamp = v.timestamp;
     hh_note_free(n);
@@ -145,10 +105,11 @@ static hh_status check_cosignature(const struct hh_peer_witness *w, const char *
 }
 
 /* Stores each line of the witness's answer that is its valid cosignature on note. */
-static hh_status store_cosignatures(struct hh_peer_client *p, const struct hh_peer_witness *w,
-                                    uint64_t size, const char *note, size_t len, const char *body,
-                                    size_t blen, struct hh_error *err)
+static hh_status store_cosignatures(struct hh_peer_client *p, size_t w, uint64_t size,
+                                    const char *note, size_t len, const char *body, size_t blen,
+                                    struct hh_error *err)
 {
+    const char *name = p->cfg.witnesses[w].name;
     size_t stored = 0, pos = 0;
 
     while (pos < blen) {
@@ -157,10 +118,11 @@ static hh_status store_cosignatures(struct hh_peer_client *p, const struct hh_pe
         char line[HH_NOTE_SIG_LINE_MAX + 64];
         uint64_t ts = 0;
         if (nl != NULL && n < sizeof(line) &&
-            check_cosignature(w, note, len, body + pos, n, &ts, NULL) == HH_OK) {
+            check_cosignature(&p->cfg.witness_keys[w], note, len, body + pos, n, &ts, NULL) ==
+                HH_OK) {
             memcpy(line, body + pos, n);
             line[n] = '\0';
-            hh_status rc = hh_wdb_put_cosignature(p->node->wdb, size, w->cfg->name, line, ts, err);
+            hh_status rc = hh_wdb_put_cosignature(p->cfg.wdb, size, name, line, ts, err);
             if (rc != HH_OK)
                 return rc;
             stored++;
@@ -169,15 +131,15 @@ static hh_status store_cosignatures(struct hh_peer_client *p, const struct hh_pe
     }
     if (stored == 0)
         return hh_error_set(err, HH_ERR_VERIFY, "witness %s answered without a valid cosignature",
-                            w->cfg->name);
+                            name);
     return HH_OK;
 }
 
-static hh_status post_checkpoint(struct hh_peer_client *p, const struct hh_peer_witness *w,
+static hh_status post_checkpoint(struct hh_peer_client *p, const struct hh_config_witness *w,
                                  uint64_t old_size, uint64_t size, const char *note, size_t len,
                                  struct hh_http_response *resp, struct hh_error *err)
 {
-    struct hh_hash_reader r = hh_store_hash_reader(p->node->store);
+    struct hh_hash_reader r = hh_store_hash_reader(p->cfg.store);
     struct hh_hash proof[HH_MERKLE_MAX_PROOF];
     char url[HH_CONFIG_URL_MAX + 32], *body = NULL;
     size_t n = 0, blen = 0;
@@ -187,7 +149,7 @@ static hh_status post_checkpoint(struct hh_peer_client *p, const struct hh_peer_
         rc = hh_merkle_consistency_proof(&r, old_size, size, proof, &n, err);
     if (rc == HH_OK)
         rc = hh_witness_request_format(old_size, proof, n, note, len, &body, &blen, err);
-    snprintf(url, sizeof(url), "%s/add-checkpoint", w->cfg->url);
+    snprintf(url, sizeof(url), "%s/add-checkpoint", w->url);
     if (rc == HH_OK)
         rc = hh_http_post(p->http, url, "text/plain; charset=utf-8", body, blen, CHECKPOINT_MAX,
                           resp, err);
@@ -197,20 +159,18 @@ static hh_status post_checkpoint(struct hh_peer_client *p, const struct hh_peer_
 
 static hh_status push_one(struct hh_peer_client *p, size_t i, struct hh_error *err)
 {
-    const struct hh_peer_witness *w = &p->node->witnesses[i];
+    const struct hh_config_witness *w = &p->cfg.witnesses[i];
     struct hh_http_response resp = {0};
     char *note = NULL;
     size_t len = 0;
     uint64_t size = 0, last = 0, ts = 0;
-    hh_status rc = hh_sequencer_checkpoint(p->node->sequencer, &note, &len, &size, err);
+    hh_status rc = hh_sequencer_checkpoint(p->cfg.sequencer, &note, &len, &size, err);
 
     if (rc == HH_OK && p->known[i] == UNKNOWN)
-        p->known[i] = hh_wdb_last_cosignature(p->node->wdb, w->cfg->name, &last, &ts, NULL) == HH_OK
-                          ? last
-                          : 0;
+        p->known[i] =
+            hh_wdb_last_cosignature(p->cfg.wdb, w->name, &last, &ts, NULL) == HH_OK ? last : 0;
     for (int attempt = 0; rc == HH_OK && attempt < 2; attempt++) {
-        if (hh_wdb_last_cosignature(p->node->wdb, w->cfg->name, &last, &ts, NULL) == HH_OK &&
-            last == size)
+        if (hh_wdb_last_cosignature(p->cfg.wdb, w->name, &last, &ts, NULL) == HH_OK && last == size)
             break;
         hh_http_response_clear(&resp);
         rc = post_checkpoint(p, w, p->known[i] > size ? 0 : p->known[i], size, note, len, &resp,
@@ -218,7 +178,7 @@ static hh_status push_one(struct hh_peer_client *p, size_t i, struct hh_error *e
         if (rc != HH_OK)
             break;
         if (resp.status == 200) {
-            rc = store_cosignatures(p, w, size, note, len, (const char *)resp.body, resp.len, err);
+            rc = store_cosignatures(p, i, size, note, len, (const char *)resp.body, resp.len, err);
             if (rc == HH_OK)
                 p->known[i] = size;
             break;
@@ -228,8 +188,8 @@ static hh_status push_one(struct hh_peer_client *p, size_t i, struct hh_error *e
                          NULL) == HH_OK &&
             p->known[i] <= size)
             continue;
-        rc = hh_error_set(err, HH_ERR_IO, "witness %s answered %ld: %.120s", w->cfg->name,
-                          resp.status, (const char *)resp.body);
+        rc = hh_error_set(err, HH_ERR_IO, "witness %s answered %ld: %.120s", w->name, resp.status,
+                          (const char *)resp.body);
     }
     hh_http_response_clear(&resp);
     free(note);
@@ -253,36 +213,34 @@ static hh_status get_body(struct hh_peer_client *p, const char *base, const char
     return rc;
 }
 
-static hh_status pull_one(struct hh_peer_client *p, struct hh_peer_log *log, struct hh_error *err)
+static hh_status pull_one(struct hh_peer_client *p, size_t i, struct hh_error *err)
 {
+    struct hh_witness *w = p->cfg.witness;
     struct hh_http_response resp = {0};
     struct hh_checkpoint cp;
-    hh_status rc = get_body(p, log->cfg->url, "/checkpoint", CHECKPOINT_MAX, &resp, err);
+    hh_status rc = get_body(p, hh_witness_log_url(w, i), "/checkpoint", CHECKPOINT_MAX, &resp, err);
 
     if (rc == HH_OK)
-        rc = hh_peer_check_checkpoint(p->node, log, p->http, (const char *)resp.body, resp.len, &cp,
-                                      err);
+        rc = hh_witness_judge(w, (const char *)resp.body, resp.len, &cp, err);
+    if (rc == HH_OK && strcmp(cp.origin, hh_witness_log_origin(w, i)) != 0)
+        rc = hh_error_set(err, HH_ERR_INVALID, "%s/checkpoint has origin %s, not %s",
+                          hh_witness_log_url(w, i), cp.origin, hh_witness_log_origin(w, i));
     hh_http_response_clear(&resp);
     return rc;
 }
 
+/* Judges a checkpoint another peer has seen; misbehaviour is recorded against its log. */
 static void gossip_note(struct hh_peer_client *p, const char *note, size_t len)
 {
-    struct hh_note *n = NULL;
+    struct hh_witness *w = p->cfg.witness;
     struct hh_checkpoint cp;
-    struct hh_peer_log *log;
     struct hh_error err = {0};
 
-    if (hh_note_parse(note, len, &n, NULL) != HH_OK ||
-        hh_checkpoint_parse(n->text, n->text_len, &cp, NULL) != HH_OK) {
-        hh_note_free(n);
+    if (hh_witness_judge(w, note, len, &cp, &err) != HH_ERR_VERIFY)
         return;
-    }
-    hh_note_free(n);
-    log = hh_node_find_log(p->node, cp.origin);
-    if (log != NULL &&
-        hh_peer_check_checkpoint(p->node, log, p->http, note, len, &cp, &err) == HH_ERR_VERIFY)
-        record(p->node, "log", log->cfg->name, HH_ERR_VERIFY, &err);
+    for (size_t i = 0; i < hh_witness_log_count(w); i++)
+        if (strcmp(hh_witness_log_origin(w, i), cp.origin) == 0)
+            record(p, "log", hh_witness_log_name(w, i), HH_ERR_VERIFY, &err);
 }
 
 static hh_status gossip_from(struct hh_peer_client *p, const char *url, struct hh_error *err)
@@ -305,50 +263,49 @@ static hh_status gossip_from(struct hh_peer_client *p, const char *url, struct h
 }
 
 /* The distinct peer URLs (logs' and witnesses'), for gossip. */
-static size_t gossip_urls(const struct hh_node *n, const char **urls)
+static void collect_gossip_urls(struct hh_peer_client *p)
 {
-    size_t k = 0;
-    for (size_t i = 0; i < n->nlogs + n->nwitnesses; i++) {
-        const char *u = i < n->nlogs ? n->logs[i].cfg->url : n->witnesses[i - n->nlogs].cfg->url;
+    size_t nlogs = hh_witness_log_count(p->cfg.witness);
+
+    p->ngossip = 0;
+    for (size_t i = 0; i < nlogs + p->cfg.nwitnesses; i++) {
+        const char *u =
+            i < nlogs ? hh_witness_log_url(p->cfg.witness, i) : p->cfg.witnesses[i - nlogs].url;
         bool dup = false;
-        for (size_t j = 0; j < k && !dup; j++)
-            dup = strcmp(urls[j], u) == 0;
+        for (size_t j = 0; j < p->ngossip && !dup; j++)
+            dup = strcmp(p->gossip_urls[j], u) == 0;
         if (!dup)
-            urls[k++] = u;
+            p->gossip_urls[p->ngossip++] = u;
     }
-    return k;
 }
 
 static void round_once(struct hh_peer_client *p)
 {
-    struct hh_node *n = p->node;
-    const char *urls[HH_CONFIG_MAX_LOGS + HH_CONFIG_MAX_WITNESSES];
-    uint32_t interval = n->config.peer_interval_ms;
+    uint32_t interval = p->cfg.interval_ms;
     struct hh_error err;
     hh_status rc;
 
-    for (size_t i = 0; i < n->nwitnesses; i++) {
+    for (size_t i = 0; i < p->cfg.nwitnesses; i++) {
         if (!due(&p->push[i]))
             continue;
         memset(&err, 0, sizeof(err));
         rc = push_one(p, i, &err);
-        record(n, "witness", n->witnesses[i].cfg->name, rc, &err);
+        record(p, "witness", p->cfg.witnesses[i].name, rc, &err);
         backoff_done(&p->push[i], rc == HH_OK, interval);
     }
-    for (size_t i = 0; i < n->nlogs; i++) {
+    for (size_t i = 0; i < hh_witness_log_count(p->cfg.witness); i++) {
         if (!due(&p->pull[i]))
             continue;
         memset(&err, 0, sizeof(err));
-        rc = pull_one(p, &n->logs[i], &err);
-        record(n, "log", n->logs[i].cfg->name, rc, &err);
+        rc = pull_one(p, i, &err);
+        record(p, "log", hh_witness_log_name(p->cfg.witness, i), rc, &err);
         backoff_done(&p->pull[i], rc == HH_OK, interval);
     }
-    size_t nurls = gossip_urls(n, urls);
-    for (size_t i = 0; i < nurls; i++) {
+    for (size_t i = 0; i < p->ngossip; i++) {
         if (!due(&p->gossip[i]))
             continue;
         memset(&err, 0, sizeof(err));
-        rc = gossip_from(p, urls[i], &err);
+        rc = gossip_from(p, p->gossip_urls[i], &err);
         backoff_done(&p->gossip[i], rc == HH_OK, interval);
     }
 }
@@ -367,7 +324,7 @@ static void *peer_main(void *arg)
             continue;
         struct timespec ts;
         clock_gettime(CLOCK_MONOTONIC, &ts);
-        uint32_t ms = p->node->config.peer_interval_ms;
+        uint32_t ms = p->cfg.interval_ms;
         ts.tv_sec += ms / 1000;
         ts.tv_nsec += (long)(ms % 1000) * 1000000L;
         if (ts.tv_nsec >= 1000000000L) {
@@ -382,7 +339,7 @@ static void *peer_main(void *arg)
     return NULL;
 }
 
-hh_status hh_peer_client_start(struct hh_node *node, struct hh_peer_client **out,
+hh_status hh_peer_client_start(const struct hh_peer_config *cfg, struct hh_peer_client **out,
                                struct hh_error *err)
 {
     struct hh_peer_client *p = calloc(1, sizeof(*p));
@@ -392,7 +349,13 @@ hh_status hh_peer_client_start(struct hh_node *node, struct hh_peer_client **out
     *out = NULL;
     if (p == NULL)
         return hh_error_set(err, HH_ERR_NOMEM, "out of memory");
-    p->node = node;
+    if (cfg->nwitnesses > HH_CONFIG_MAX_WITNESSES ||
+        hh_witness_log_count(cfg->witness) > HH_CONFIG_MAX_LOGS) {
+        free(p);
+        return hh_error_set(err, HH_ERR_INVALID, "too many witnesses or logs for the peer client");
+    }
+    p->cfg = *cfg;
+    collect_gossip_urls(p);
     for (size_t i = 0; i < HH_CONFIG_MAX_WITNESSES; i++)
         p->known[i] = UNKNOWN;
     rc = hh_http_client_new(HTTP_TIMEOUT_MS, &p->http, err);

@@ -14,33 +14,39 @@
  * Each peer has its own backoff (doubling up to a minute); every failure is
  * recorded with time and reason in the witness database.
  */
-#ifndef HH_NODE_PEER_H
-#define HH_NODE_PEER_H
+#ifndef HH_NODE_PEER_PEER_H
+#define HH_NODE_PEER_PEER_H
 
 #include <henhouse/henhouse.h>
 
-#include <henhouse/client/http_client.h>
-#include "node.h"
+#include "config.h"
+#include "log/sequencer.h"
+#include "storage/store.h"
+#include "storage/witness_db.h"
+#include "witness/witness.h"
 
 struct hh_peer_client;
 
-/* Starts the peer thread for node (borrowed; sequencer running). */
-hh_status hh_peer_client_start(struct hh_node *node, struct hh_peer_client **out,
+/* What the peer client works with; every pointer is borrowed and outlives the client. */
+struct hh_peer_config {
+    const struct hh_config_witness *witnesses; /* the witnesses of this node's log */
+    const struct hh_verifier *witness_keys;    /* their cosignature keys, same order */
+    size_t nwitnesses;
+    uint32_t interval_ms;
+    struct hh_sequencer *sequencer; /* this log's latest checkpoint */
+    struct hh_store *store;         /* this log's hashes, for consistency proofs */
+    struct hh_wdb *wdb;             /* cosignatures gathered, peer health */
+    struct hh_witness *witness;     /* judges the checkpoints pulled and gossiped */
+};
+
+/* Starts the peer thread. */
+hh_status hh_peer_client_start(const struct hh_peer_config *cfg, struct hh_peer_client **out,
                                struct hh_error *err) HH_MUST_CHECK;
 
-/* Wakes the thread now (e.g. a new checkpoint was signed). Safe from any thread. */
+/* Wakes the thread now (e.g. a new checkpoint was signed). Safe from any thread; NULL is fine. */
 void hh_peer_client_poke(struct hh_peer_client *p);
 
 /* Stops and joins the thread. NULL is fine. */
 void hh_peer_client_stop(struct hh_peer_client *p);
-
-/*
- * Checks a signed checkpoint of a witnessed log against this node's view
- * (its mirror, or its witness state in plain mode), recording evidence if
- * it conflicts. Used by the witness endpoint, pulls and gossip.
- */
-hh_status hh_peer_check_checkpoint(struct hh_node *node, struct hh_peer_log *log,
-                                   struct hh_http_client *http, const char *note, size_t len,
-                                   struct hh_checkpoint *cp, struct hh_error *err) HH_MUST_CHECK;
 
 #endif

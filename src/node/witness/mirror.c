@@ -1,21 +1,37 @@
 /*
  * mirror.c - checking another party's log and copying it (see mirror.h).
  *
- * All work for one log happens under its mutex, so the witness endpoint and
- * the peer thread never mirror the same log at once.
+ * All work for one mirror happens under its mutex, so the witness endpoint
+ * and the peer thread never sync the same log at once. The mutex also
+ * guards the one tile-source connection, opened on first use.
  */
 #include "witness/mirror.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include <henhouse/client/tile_source.h>
+
 #include "log/tree_batch.h"
+#include "storage/store.h"
+
+struct hh_mirror {
+    char origin[HH_ORIGIN_MAX + 1];
+    struct hh_verifier log_key;
+    struct hh_verifier *signers;
+    size_t nsigners;
+    struct hh_store *store;
+    struct hh_tile_source src;
+    void *conn; /* src's connection, opened on first use; guarded by mu */
+    pthread_mutex_t mu;
+};
 
 /* Fetched bundles of one sync, and the new entries pointing into them. */
 struct fetched {
-    struct hh_http_response *bundles;
+    uint8_t **bundles;
     size_t nbundles;
     const uint8_t **entries;
     size_t *lens;
@@ -26,31 +42,11 @@ struct fetched {
 static void fetched_clear(struct fetched *f)
 {
     for (size_t i = 0; i < f->nbundles; i++)
-        hh_http_response_clear(&f->bundles[i]);
+        free(f->bundles[i]);
     free(f->bundles);
     free(f->entries);
     free(f->lens);
     memset(f, 0, sizeof(*f));
-}
-
-hh_status hh_mirror_verify_note(const struct hh_peer_log *log, const char *note, size_t len,
-                                struct hh_checkpoint *cp, struct hh_error *err)
-{
-    struct hh_note *n = NULL;
-    struct hh_note_verified v;
-    size_t nv = 0;
-    hh_status rc = hh_note_parse(note, len, &n, err);
-
-    memset(cp, 0, sizeof(*cp));
-    if (rc == HH_OK)
-        rc = hh_note_verify(n, &log->vkey, 1, &v, 1, &nv, err);
-    if (rc == HH_OK)
-        rc = hh_checkpoint_parse(n->text, n->text_len, cp, err);
-    if (rc == HH_OK && strcmp(cp->origin, log->cfg->origin) != 0)
-        rc = hh_error_set(err, HH_ERR_INVALID, "checkpoint origin '%s' is not '%s'", cp->origin,
-                          log->cfg->origin);
-    hh_note_free(n);
-    return rc;
 }
 
 static struct hh_evidence_observation observe(const char *by, const char *detail)
@@ -60,13 +56,13 @@ static struct hh_evidence_observation observe(const char *by, const char *detail
 }
 
 /* cp disagrees with the mirror at cp->size <= M: build split-view or inconsistent evidence. */
-static hh_status conflict_evidence(struct hh_peer_log *log, const struct hh_checkpoint *cp,
+static hh_status conflict_evidence(struct hh_mirror *m, const struct hh_checkpoint *cp,
                                    const char *note, size_t len,
                                    const struct hh_store_checkpoint *latest,
                                    const struct hh_hash *mirror_root, const char *observer,
                                    char **evidence, struct hh_error *err)
 {
-    struct hh_hash_reader r = hh_store_hash_reader(log->mirror);
+    struct hh_hash_reader r = hh_store_hash_reader(m->store);
     struct hh_hash proof[HH_MERKLE_MAX_PROOF];
     struct hh_evidence_observation o =
         observe(observer, "a signed checkpoint disagrees with this witness's verified mirror");
@@ -74,26 +70,26 @@ static hh_status conflict_evidence(struct hh_peer_log *log, const struct hh_chec
     hh_status rc;
 
     if (cp->size == latest->size)
-        rc = hh_evidence_split_view(&log->vkey, latest->note, latest->note_len, note, len, &o,
+        rc = hh_evidence_split_view(&m->log_key, latest->note, latest->note_len, note, len, &o,
                                     evidence, err);
     else if ((rc = hh_merkle_consistency_proof(&r, cp->size, latest->size, proof, &n, err)) ==
              HH_OK)
-        rc = hh_evidence_inconsistent(&log->vkey, note, len, latest->note, latest->note_len,
+        rc = hh_evidence_inconsistent(&m->log_key, note, len, latest->note, latest->note_len,
                                       mirror_root, proof, n, &o, evidence, err);
     if (rc != HH_OK)
         return rc;
     return hh_error_set(err, HH_ERR_VERIFY,
                         "%s signed a checkpoint of size %llu that conflicts "
                         "with the verified mirror",
-                        log->cfg->origin, (unsigned long long)cp->size);
+                        m->origin, (unsigned long long)cp->size);
 }
 
 /* cp->size <= the mirror's size: the roots must agree. */
-static hh_status compare(struct hh_peer_log *log, const struct hh_checkpoint *cp, const char *note,
+static hh_status compare(struct hh_mirror *m, const struct hh_checkpoint *cp, const char *note,
                          size_t len, const struct hh_store_checkpoint *latest, const char *observer,
                          char **evidence, struct hh_error *err)
 {
-    struct hh_hash_reader r = hh_store_hash_reader(log->mirror);
+    struct hh_hash_reader r = hh_store_hash_reader(m->store);
     struct hh_hash root;
     hh_status rc = hh_merkle_root(&r, cp->size, &root, err);
 
@@ -101,30 +97,27 @@ static hh_status compare(struct hh_peer_log *log, const struct hh_checkpoint *cp
         return rc;
     if (cp->size == 0)
         return hh_error_set(err, HH_ERR_INVALID, "a size-0 checkpoint must have the empty root");
-    return conflict_evidence(log, cp, note, len, latest, &root, observer, evidence, err);
+    return conflict_evidence(m, cp, note, len, latest, &root, observer, evidence, err);
 }
 
-static hh_status fetch_bundle(struct hh_http_client *http, const char *base, uint64_t index,
-                              uint16_t width, struct hh_http_response *out, struct hh_error *err)
+static hh_status fetch_bundle(struct hh_mirror *m, uint64_t index, uint16_t width, uint8_t **out,
+                              size_t *len, struct hh_error *err)
 {
     struct hh_tile t = {true, 0, index, width};
-    char path[HH_TILE_PATH_MAX], url[HH_CONFIG_URL_MAX + HH_TILE_PATH_MAX + 2];
-    hh_status rc = hh_tile_path(&t, path, sizeof(path));
+    hh_status rc = HH_OK;
 
-    if (rc != HH_OK)
-        return hh_error_set(err, rc, "bad bundle index");
-    snprintf(url, sizeof(url), "%s/%s", base, path);
-    rc = hh_http_get(http, url, HH_BUNDLE_MAX_BYTES, out, err);
-    if (rc == HH_OK && out->status != 200) {
-        rc = hh_error_set(err, HH_ERR_IO, "%s: HTTP %ld", url, out->status);
-        hh_http_response_clear(out);
-    }
+    *out = NULL;
+    *len = 0;
+    if (m->conn == NULL)
+        rc = m->src.open(m->src.ctx, &m->conn, err);
+    if (rc == HH_OK)
+        rc = m->src.tile(m->conn, &t, HH_BUNDLE_MAX_BYTES, out, len, err);
     return rc;
 }
 
 /* Fetches entries from..to-1 into f (bundles kept alive; entries point into them). */
-static hh_status fetch_entries(struct hh_peer_log *log, struct hh_http_client *http, uint64_t from,
-                               uint64_t to, struct fetched *f, struct hh_error *err)
+static hh_status fetch_entries(struct hh_mirror *m, uint64_t from, uint64_t to, struct fetched *f,
+                               struct hh_error *err)
 {
     uint64_t first_bundle = from / HH_TILE_WIDTH, last_bundle = (to - 1) / HH_TILE_WIDTH;
     size_t nb = (size_t)(last_bundle - first_bundle + 1);
@@ -141,12 +134,11 @@ static hh_status fetch_entries(struct hh_peer_log *log, struct hh_http_client *h
         uint16_t width = (uint16_t)(end - b * HH_TILE_WIDTH);
         const uint8_t *e[HH_TILE_WIDTH];
         size_t l[HH_TILE_WIDTH];
-        struct hh_http_response *resp = &f->bundles[f->nbundles];
-        hh_status rc = fetch_bundle(http, log->cfg->url, b, width, resp, err);
+        size_t len = 0;
+        hh_status rc = fetch_bundle(m, b, width, &f->bundles[f->nbundles], &len, err);
         if (rc != HH_OK)
             return rc;
-        f->nbundles++;
-        rc = hh_bundle_parse(resp->body, resp->len, width, e, l, err);
+        rc = hh_bundle_parse(f->bundles[f->nbundles++], len, width, e, l, err);
         if (rc != HH_OK)
             return hh_error_prefix(err, HH_ERR_VERIFY, "entry bundle %llu", (unsigned long long)b);
         for (uint64_t i = b * HH_TILE_WIDTH; i < end; i++) {
@@ -160,12 +152,12 @@ static hh_status fetch_entries(struct hh_peer_log *log, struct hh_http_client *h
 }
 
 /* Served entries do not give the signed root: a rewrite (provable) or bad data. */
-static hh_status mismatch_evidence(struct hh_peer_log *log, struct hh_http_client *http,
-                                   const struct hh_checkpoint *cp, const char *note, size_t len,
+static hh_status mismatch_evidence(struct hh_mirror *m, const struct hh_checkpoint *cp,
+                                   const char *note, size_t len,
                                    const struct hh_store_checkpoint *latest, const char *observer,
                                    char **evidence, struct hh_error *err);
 
-static hh_status unauthorised_evidence(struct hh_peer_log *log, struct hh_tree_batch *b,
+static hh_status unauthorised_evidence(struct hh_mirror *m, struct hh_tree_batch *b,
                                        const struct hh_checkpoint *cp, const char *note, size_t len,
                                        uint64_t index, const uint8_t *entry, size_t elen,
                                        const char *observer, char **evidence, struct hh_error *err)
@@ -178,27 +170,27 @@ static hh_status unauthorised_evidence(struct hh_peer_log *log, struct hh_tree_b
     hh_status rc = hh_merkle_inclusion_proof(&r, index, cp->size, proof, &n, err);
 
     if (rc == HH_OK)
-        rc = hh_evidence_unauthorised_entry(&log->vkey, note, len, index, entry, elen, proof, n,
-                                            log->signers, log->nsigners, &o, evidence, err);
+        rc = hh_evidence_unauthorised_entry(&m->log_key, note, len, index, entry, elen, proof, n,
+                                            m->signers, m->nsigners, &o, evidence, err);
     if (rc != HH_OK)
         return rc;
     return hh_error_set(err, HH_ERR_VERIFY, "%s entry %llu is not signed by any of its signers",
-                        log->cfg->origin, (unsigned long long)index);
+                        m->origin, (unsigned long long)index);
 }
 
-static bool entry_authorised(const struct hh_peer_log *log, const uint8_t *data, size_t len)
+static bool entry_authorised(const struct hh_mirror *m, const uint8_t *data, size_t len)
 {
     struct hh_dsse *env = NULL;
     size_t nv = 0;
     bool ok = hh_dsse_parse((const char *)data, len, &env, NULL) == HH_OK &&
-              hh_dsse_verify(env, log->signers, log->nsigners, NULL, &nv, NULL) == HH_OK;
+              hh_dsse_verify(env, m->signers, m->nsigners, NULL, &nv, NULL) == HH_OK;
     hh_dsse_free(env);
     return ok;
 }
 
-static hh_status store_new(struct hh_peer_log *log, struct hh_tree_batch *b,
-                           const struct fetched *f, const struct hh_checkpoint *cp,
-                           const char *note, size_t len, struct hh_error *err)
+static hh_status store_new(struct hh_mirror *m, struct hh_tree_batch *b, const struct fetched *f,
+                           const struct hh_checkpoint *cp, const char *note, size_t len,
+                           struct hh_error *err)
 {
     struct hh_store_entry *e = calloc(f->n, sizeof(*e));
     const struct hh_subtree_id *ids = NULL;
@@ -214,18 +206,17 @@ static hh_status store_new(struct hh_peer_log *log, struct hh_tree_batch *b,
         e[i].len = f->lens[i];
     }
     hh_tree_batch_nodes(b, &ids, &hashes, &nn);
-    rc = hh_store_append(log->mirror, f->first, e, f->n, ids, hashes, nn, err);
+    rc = hh_store_append(m->store, f->first, e, f->n, ids, hashes, nn, err);
     if (rc == HH_OK)
-        rc = hh_store_put_checkpoint(log->mirror, cp->size, &cp->root, note, len, err);
+        rc = hh_store_put_checkpoint(m->store, cp->size, &cp->root, note, len, err);
     free(e);
     return rc;
 }
 
 /* cp->size > M: fetch, check and append the new entries. */
-static hh_status extend(struct hh_peer_log *log, struct hh_http_client *http, uint64_t m,
-                        const struct hh_checkpoint *cp, const char *note, size_t len,
-                        const struct hh_store_checkpoint *latest, const char *observer,
-                        char **evidence, struct hh_error *err)
+static hh_status extend(struct hh_mirror *m, uint64_t held, const struct hh_checkpoint *cp,
+                        const char *note, size_t len, const struct hh_store_checkpoint *latest,
+                        const char *observer, char **evidence, struct hh_error *err)
 {
     struct hh_tree_batch *b = NULL;
     struct fetched f;
@@ -233,12 +224,12 @@ static hh_status extend(struct hh_peer_log *log, struct hh_http_client *http, ui
     hh_status rc;
 
     memset(&f, 0, sizeof(f));
-    if (cp->size - m > HH_MIRROR_MAX_SYNC)
+    if (cp->size - held > HH_MIRROR_MAX_SYNC)
         return hh_error_set(err, HH_ERR_TOO_LARGE, "%s grew by %llu entries since the last pull",
-                            log->cfg->origin, (unsigned long long)(cp->size - m));
-    rc = fetch_entries(log, http, m, cp->size, &f, err);
+                            m->origin, (unsigned long long)(cp->size - held));
+    rc = fetch_entries(m, held, cp->size, &f, err);
     if (rc == HH_OK)
-        rc = hh_tree_batch_new(log->mirror, m, cp->size, &b, err);
+        rc = hh_tree_batch_new(m->store, held, cp->size, &b, err);
     for (size_t i = 0; rc == HH_OK && i < f.n; i++) {
         struct hh_hash leaf;
         hh_merkle_leaf_hash(f.entries[i], f.lens[i], &leaf);
@@ -249,21 +240,21 @@ static hh_status extend(struct hh_peer_log *log, struct hh_http_client *http, ui
         rc = hh_merkle_root(&r, cp->size, &root, err);
     }
     if (rc == HH_OK && !hh_hash_equal(&root, &cp->root))
-        rc = mismatch_evidence(log, http, cp, note, len, latest, observer, evidence, err);
+        rc = mismatch_evidence(m, cp, note, len, latest, observer, evidence, err);
     for (size_t i = 0; rc == HH_OK && i < f.n; i++)
-        if (!entry_authorised(log, f.entries[i], f.lens[i]))
-            rc = unauthorised_evidence(log, b, cp, note, len, f.first + i, f.entries[i], f.lens[i],
+        if (!entry_authorised(m, f.entries[i], f.lens[i]))
+            rc = unauthorised_evidence(m, b, cp, note, len, f.first + i, f.entries[i], f.lens[i],
                                        observer, evidence, err);
     if (rc == HH_OK)
-        rc = store_new(log, b, &f, cp, note, len, err);
+        rc = store_new(m, b, &f, cp, note, len, err);
     hh_tree_batch_free(b);
     fetched_clear(&f);
     return rc;
 }
 
 /* Refetches the whole log to tell a rewritten history (proven) from bad data. */
-static hh_status mismatch_evidence(struct hh_peer_log *log, struct hh_http_client *http,
-                                   const struct hh_checkpoint *cp, const char *note, size_t len,
+static hh_status mismatch_evidence(struct hh_mirror *m, const struct hh_checkpoint *cp,
+                                   const char *note, size_t len,
                                    const struct hh_store_checkpoint *latest, const char *observer,
                                    char **evidence, struct hh_error *err)
 {
@@ -277,7 +268,7 @@ static hh_status mismatch_evidence(struct hh_peer_log *log, struct hh_http_clien
 
     memset(&f, 0, sizeof(f));
     if (rc == HH_OK && cp->size <= HH_MIRROR_MAX_SYNC)
-        rc = fetch_entries(log, http, 0, cp->size, &f, err);
+        rc = fetch_entries(m, 0, cp->size, &f, err);
     for (size_t i = 0; rc == HH_OK && i < f.n; i++) {
         struct hh_hash leaf;
         hh_merkle_leaf_hash(f.entries[i], f.lens[i], &leaf);
@@ -291,14 +282,14 @@ static hh_status mismatch_evidence(struct hh_peer_log *log, struct hh_http_clien
             !hh_hash_equal(&old_root, &latest->root) &&
             hh_merkle_consistency_proof(&r, latest->size, cp->size, proof, &n, err) == HH_OK) {
             o = observe(observer, "the log's new tree does not extend the tree it signed before");
-            rc = hh_evidence_inconsistent(&log->vkey, latest->note, latest->note_len, note, len,
+            rc = hh_evidence_inconsistent(&m->log_key, latest->note, latest->note_len, note, len,
                                           &old_root, proof, n, &o, evidence, err);
             goto out;
         }
     }
     if (rc == HH_OK || rc == HH_ERR_VERIFY) {
         o = observe(observer, "served entry bundles do not hash to the signed root");
-        rc = hh_evidence_bad_data(&log->vkey, note, len, "tile/entries/", &o, evidence, err);
+        rc = hh_evidence_bad_data(&m->log_key, note, len, "tile/entries/", &o, evidence, err);
     }
 out:
     hh_memtree_free(t);
@@ -306,30 +297,76 @@ out:
     if (rc != HH_OK)
         return rc;
     return hh_error_set(err, HH_ERR_VERIFY, "%s: served entries do not match its signed root",
-                        log->cfg->origin);
+                        m->origin);
 }
 
-hh_status hh_mirror_check(struct hh_peer_log *log, struct hh_http_client *http,
-                          const struct hh_checkpoint *cp, const char *note, size_t len,
-                          const char *observer, char **evidence, struct hh_error *err)
+hh_status hh_mirror_check(struct hh_mirror *m, const struct hh_checkpoint *cp, const char *note,
+                          size_t len, const char *observer, char **evidence, struct hh_error *err)
 {
     struct hh_store_checkpoint latest;
-    uint64_t m = 0;
+    uint64_t held = 0;
     hh_status rc;
 
     *evidence = NULL;
     memset(&latest, 0, sizeof(latest));
-    if (log->mirror == NULL)
-        return HH_OK;
-    pthread_mutex_lock(&log->mu);
-    rc = hh_store_size(log->mirror, &m, err);
-    if (rc == HH_OK && m > 0)
-        rc = hh_store_latest_checkpoint(log->mirror, &latest, err);
-    if (rc == HH_OK && cp->size <= m)
-        rc = compare(log, cp, note, len, &latest, observer, evidence, err);
+    pthread_mutex_lock(&m->mu);
+    rc = hh_store_size(m->store, &held, err);
+    if (rc == HH_OK && held > 0)
+        rc = hh_store_latest_checkpoint(m->store, &latest, err);
+    if (rc == HH_OK && cp->size <= held)
+        rc = compare(m, cp, note, len, &latest, observer, evidence, err);
     else if (rc == HH_OK)
-        rc = extend(log, http, m, cp, note, len, &latest, observer, evidence, err);
-    pthread_mutex_unlock(&log->mu);
+        rc = extend(m, held, cp, note, len, &latest, observer, evidence, err);
+    pthread_mutex_unlock(&m->mu);
     hh_store_checkpoint_clear(&latest);
     return rc;
+}
+
+hh_status hh_mirror_size(struct hh_mirror *m, uint64_t *size, struct hh_error *err)
+{
+    return hh_store_size(m->store, size, err);
+}
+
+hh_status hh_mirror_open(const struct hh_mirror_config *cfg, struct hh_mirror **out,
+                         struct hh_error *err)
+{
+    struct hh_mirror *m = NULL;
+    hh_status rc;
+
+    *out = NULL;
+    if (cfg->nsigners == 0 || strlen(cfg->origin) > HH_ORIGIN_MAX)
+        return hh_error_set(err, HH_ERR_INVALID, "mirror of '%s': no signers or origin too long",
+                            cfg->origin);
+    m = calloc(1, sizeof(*m));
+    if (m == NULL || (m->signers = calloc(cfg->nsigners, sizeof(*m->signers))) == NULL) {
+        free(m);
+        return hh_error_set(err, HH_ERR_NOMEM, "out of memory");
+    }
+    pthread_mutex_init(&m->mu, NULL);
+    snprintf(m->origin, sizeof(m->origin), "%s", cfg->origin);
+    m->log_key = *cfg->log_key;
+    memcpy(m->signers, cfg->signers, cfg->nsigners * sizeof(*m->signers));
+    m->nsigners = cfg->nsigners;
+    rc = hh_tile_source_http(cfg->url, &m->src, err);
+    if (rc == HH_OK)
+        rc = hh_store_open_sqlite(cfg->store_uri, &m->store, err); // XXX switch
+    if (rc != HH_OK) {
+        hh_mirror_close(m);
+        return rc;
+    }
+    *out = m;
+    return HH_OK;
+}
+
+void hh_mirror_close(struct hh_mirror *m)
+{
+    if (m == NULL)
+        return;
+    if (m->conn != NULL)
+        m->src.close(m->conn);
+    hh_tile_source_clear(&m->src);
+    hh_store_close(m->store);
+    pthread_mutex_destroy(&m->mu);
+    free(m->signers);
+    free(m);
 }
