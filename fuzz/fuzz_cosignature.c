@@ -59,7 +59,7 @@ static int hand_check(const struct hh_verifier *key, const char *text, size_t le
     if (hh_cosignature_split(body, body_len, t, &ed, NULL) != HH_OK)
         return 0;
     msg = message(text, len, *t, &msg_len);
-    ok = hh_verifier_check_raw(key, msg, msg_len, ed, 64);
+    ok = hh_verifier_signed(key, msg, msg_len, ed, 64);
     free(msg);
     return ok;
 }

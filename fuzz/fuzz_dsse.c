@@ -51,7 +51,7 @@ static void check_verify(const struct hh_dsse *e, const struct hh_verifier *key)
 
     FUZZ_CHECK(hh_dsse_pae(e->payload_type, e->payload, e->payload_len, &pae, &pae_len) == HH_OK);
     for (size_t i = 0; i < e->nsigs && !want; i++)
-        want = hh_verifier_check_raw(key, pae, pae_len, e->sigs[i].sig, e->sigs[i].sig_len);
+        want = hh_verifier_signed(key, pae, pae_len, e->sigs[i].sig, e->sigs[i].sig_len);
     free(pae);
     if (want)
         FUZZ_CHECK(rc == HH_OK && verified == 1 && nverified == 1);

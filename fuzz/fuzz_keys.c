@@ -77,7 +77,7 @@ static void check_signer(const char *text, size_t len)
     FUZZ_CHECK(memcmp(&v, &v2, sizeof(v)) == 0);
     FUZZ_CHECK(hh_signer_format(s2, out2, sizeof(out2)) == HH_OK && strcmp(out, out2) == 0);
     hh_signer_sign_raw(s, msg, sizeof(msg) - 1, sig);
-    FUZZ_CHECK(hh_verifier_check_raw(&v, msg, sizeof(msg) - 1, sig, sizeof(sig)));
+    FUZZ_CHECK(hh_verifier_signed(&v, msg, sizeof(msg) - 1, sig, sizeof(sig)));
     FUZZ_CHECK(hh_verifier_format(&v, vtext, sizeof(vtext)) == HH_OK);
     FUZZ_CHECK(hh_verifier_parse(vtext, strlen(vtext), &pv, NULL) == HH_OK);
     FUZZ_CHECK(memcmp(&v, &pv, sizeof(v)) == 0);

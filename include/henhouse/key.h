@@ -15,6 +15,7 @@
 #ifndef HENHOUSE_KEY_H
 #define HENHOUSE_KEY_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "error.h"
@@ -37,7 +38,7 @@ struct hh_verifier {
 struct hh_signer; /* opaque: holds the secret key */
 
 /* True when name[0..len) is a valid key name. */
-int hh_key_name_valid(const char *name, size_t len);
+bool hh_key_name_valid(const char *name, size_t len);
 
 /* The key id of (name, type, public key). */
 uint32_t hh_key_id(const char *name, size_t name_len, uint8_t type, const uint8_t public_key[32]);
@@ -75,8 +76,8 @@ hh_status hh_verifier_parse(const char *text, size_t len, struct hh_verifier *ou
 /* Writes the verifier-key text and a NUL into out (cap >= HH_KEY_TEXT_MAX). */
 hh_status hh_verifier_format(const struct hh_verifier *v, char *out, size_t cap) HH_MUST_CHECK;
 
-/* Verifies a raw Ed25519 signature (libsodium's rules; see docs/ed25519.md). */
-int hh_verifier_check_raw(const struct hh_verifier *v, const void *msg, size_t len,
-                          const uint8_t *sig, size_t sig_len);
+/* True when sig is v's Ed25519 signature of msg (libsodium's rules; see docs/ed25519.md). */
+bool hh_verifier_signed(const struct hh_verifier *v, const void *msg, size_t len,
+                        const uint8_t *sig, size_t sig_len);
 
 #endif

@@ -132,7 +132,7 @@ out:
 }
 
 /* True when c's fields are what hh_checkpoint_parse would give. */
-static int checkpoint_valid(const struct hh_checkpoint *c)
+static bool checkpoint_valid(const struct hh_checkpoint *c)
 {
     size_t origin_len = strnlen(c->origin, sizeof(c->origin));
     struct lines ls = {c->extensions, c->extensions + c->extensions_len, 3};

@@ -422,7 +422,7 @@ static bool key_signed(const struct hh_dsse *e, const struct hh_verifier *v, con
         return false;
     for (size_t j = 0; j < e->nsigs && j < HH_DSSE_MAX_SIGNATURES; j++)
         if (e->sigs[j].sig_len == ED25519_SIG_LEN &&
-            hh_verifier_check_raw(v, pae, len, e->sigs[j].sig, ED25519_SIG_LEN))
+            hh_verifier_signed(v, pae, len, e->sigs[j].sig, ED25519_SIG_LEN))
             return true;
     return false;
 }

@@ -35,18 +35,18 @@ struct hh_signer {
 /* sodium_malloc places the block at the end of a page: round up to keep it aligned. */
 #define SIGNER_ALLOC_SIZE ((sizeof(struct hh_signer) + 15) / 16 * 16)
 
-static int key_type_valid(uint8_t type)
+static bool key_type_valid(uint8_t type)
 {
     return type == HH_KEY_ED25519 || type == HH_KEY_COSIGNATURE;
 }
 
 /* A name code point must not be a control character, a space or '+'. */
-static int name_char_valid(uint32_t cp)
+static bool name_char_valid(uint32_t cp)
 {
     return cp != '+' && !hh_utf8_is_control(cp) && !hh_utf8_is_space(cp);
 }
 
-int hh_key_name_valid(const char *name, size_t len)
+bool hh_key_name_valid(const char *name, size_t len)
 {
     const uint8_t *p = (const uint8_t *)name;
     size_t i = 0;
@@ -145,7 +145,7 @@ out:
     return rc;
 }
 
-static int is_blank(char c)
+static bool is_blank(char c)
 {
     return c == ' ' || c == '\t' || c == '\r' || c == '\n';
 }
@@ -391,10 +391,10 @@ hh_status hh_verifier_format(const struct hh_verifier *v, char *out, size_t cap)
     return format_key("", v->name, v->key_id, raw, out, cap);
 }
 
-int hh_verifier_check_raw(const struct hh_verifier *v, const void *msg, size_t len,
-                          const uint8_t *sig, size_t sig_len)
+bool hh_verifier_signed(const struct hh_verifier *v, const void *msg, size_t len,
+                        const uint8_t *sig, size_t sig_len)
 {
     if (sig == NULL || sig_len != crypto_sign_BYTES)
-        return 0;
+        return false;
     return crypto_sign_verify_detached(sig, msg, len, v->public_key) == 0;
 }

@@ -279,7 +279,7 @@ static hh_status verify_cosig(const struct hh_note *n, const struct hh_verifier 
                                key->name);
     if (hh_cosignature_message(n->text, n->text_len, *t, &msg, &msg_len) != HH_OK)
         return hh_error_set(err, HH_ERR_NOMEM, "cannot build the cosignature/v1 message");
-    ok = hh_verifier_check_raw(key, msg, msg_len, ed, 64);
+    ok = hh_verifier_signed(key, msg, msg_len, ed, 64);
     free(msg);
     if (!ok)
         return hh_error_set(err, HH_ERR_VERIFY, "line %zu: cosignature by %s does not verify",
@@ -302,7 +302,7 @@ static hh_status verify_one(const struct hh_note *n, const struct hh_verifier *k
         return hh_error_set(err, HH_ERR_VERIFY,
                             "line %zu: Ed25519 signature by %s is %zu bytes, not 64", lineno,
                             key->name, sig->sig_len);
-    if (!hh_verifier_check_raw(key, n->text, n->text_len, sig->sig, sig->sig_len))
+    if (!hh_verifier_signed(key, n->text, n->text_len, sig->sig, sig->sig_len))
         return hh_error_set(err, HH_ERR_VERIFY, "line %zu: signature by %s does not verify", lineno,
                             key->name);
     return HH_OK;

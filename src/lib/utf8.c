@@ -48,12 +48,12 @@ size_t hh_utf8_decode(const uint8_t *s, size_t len, uint32_t *cp)
     return n;
 }
 
-int hh_utf8_is_control(uint32_t cp)
+bool hh_utf8_is_control(uint32_t cp)
 {
     return cp < 0x20 || (cp >= 0x7F && cp <= 0x9F);
 }
 
-int hh_utf8_is_space(uint32_t cp)
+bool hh_utf8_is_space(uint32_t cp)
 {
     switch (cp) {
     case '\t':

@@ -8,6 +8,7 @@
 #ifndef HENHOUSE_UTF8_H
 #define HENHOUSE_UTF8_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -18,9 +19,9 @@
 size_t hh_utf8_decode(const uint8_t *s, size_t len, uint32_t *cp);
 
 /* True for Unicode control characters: U+0000-001F and U+007F-009F. */
-int hh_utf8_is_control(uint32_t cp);
+bool hh_utf8_is_control(uint32_t cp);
 
 /* True for Unicode white space (the White_Space property, as Go's unicode.IsSpace). */
-int hh_utf8_is_space(uint32_t cp);
+bool hh_utf8_is_space(uint32_t cp);
 
 #endif

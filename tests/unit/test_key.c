@@ -69,8 +69,8 @@ static void round_trip_type(uint8_t type)
     hh_signer_sign_raw(s, "msg", 3, sig);
     hh_signer_sign_raw(s2, "msg", 3, sig2);
     CHECK(memcmp(sig, sig2, 64) == 0);
-    CHECK(hh_verifier_check_raw(&v3, "msg", 3, sig, 64));
-    CHECK(!hh_verifier_check_raw(&v3, "msh", 3, sig, 64));
+    CHECK(hh_verifier_signed(&v3, "msg", 3, sig, 64));
+    CHECK(!hh_verifier_signed(&v3, "msh", 3, sig, 64));
     sodium_memzero(text, sizeof(text));
     sodium_memzero(text2, sizeof(text2));
     hh_signer_free(s);
@@ -329,9 +329,9 @@ TEST(key_check_raw_lengths)
     CHECK_OK(hh_signer_generate("k", HH_KEY_ED25519, &s, NULL));
     hh_signer_verifier(s, &v);
     hh_signer_sign_raw(s, "", 0, sig);
-    CHECK(hh_verifier_check_raw(&v, "", 0, sig, 64));
-    CHECK(!hh_verifier_check_raw(&v, "", 0, sig, 63));
-    CHECK(!hh_verifier_check_raw(&v, "", 0, sig, 65));
-    CHECK(!hh_verifier_check_raw(&v, "", 0, NULL, 64));
+    CHECK(hh_verifier_signed(&v, "", 0, sig, 64));
+    CHECK(!hh_verifier_signed(&v, "", 0, sig, 63));
+    CHECK(!hh_verifier_signed(&v, "", 0, sig, 65));
+    CHECK(!hh_verifier_signed(&v, "", 0, NULL, 64));
     hh_signer_free(s);
 }

@@ -201,7 +201,7 @@ TEST(dsse_vectors_ed25519_known_answer)
         goto out;
     hh_signer_verifier(s, &v);
     CHECK(memcmp(v.public_key, want_pk, 32) == 0);
-    CHECK(hh_verifier_check_raw(&v, pae, paelen, want_sig, 64));
+    CHECK(hh_verifier_signed(&v, pae, paelen, want_sig, 64));
     CHECK_OK(hh_dsse_sign(HW_TYPE, (const uint8_t *)"hello world", 11, &s, 1, &e, &err));
     if (e == NULL)
         goto out;

@@ -1,6 +1,6 @@
 /*
  * test_ed25519_vectors.c - the Ed25519 verification rule of henhouse
- * (libsodium's crypto_sign_verify_detached through hh_verifier_check_raw),
+ * (libsodium's crypto_sign_verify_detached through hh_verifier_signed),
  * pinned against C2SP/CCTV ed25519vectors.json and Wycheproof
  * ed25519_test.json. See docs/ed25519.md and data/README.md sections 6-7.
  */
@@ -59,7 +59,7 @@ static int cctv_verdict(json_t *t)
     if (key != NULL && sig != NULL && msg != NULL && klen == 32 && slen == 64) {
         memcpy(v.public_key, key, 32);
         v.type = HH_KEY_ED25519;
-        ok = hh_verifier_check_raw(&v, msg, strlen(msg), sig, slen);
+        ok = hh_verifier_signed(&v, msg, strlen(msg), sig, slen);
     }
     free(key);
     free(sig);
@@ -129,7 +129,7 @@ static size_t wycheproof_group(json_t *g, size_t *mismatches, size_t *nvalid)
         uint8_t *msg = hex_decode(json_string_value(json_object_get(t, "msg")), &mlen);
         uint8_t *sig = hex_decode(json_string_value(json_object_get(t, "sig")), &slen);
         int want = strcmp(json_string_value(json_object_get(t, "result")), "valid") == 0;
-        int got = msg != NULL && sig != NULL && hh_verifier_check_raw(&v, msg, mlen, sig, slen);
+        int got = msg != NULL && sig != NULL && hh_verifier_signed(&v, msg, mlen, sig, slen);
         CHECK(msg != NULL && sig != NULL);
         *nvalid += want;
         if (got != want && (*mismatches)++ < 5)

@@ -43,10 +43,16 @@ struct hh_route {
 /* The route for method and url; NULL with *path_known telling 404 from 405. */
 const struct hh_route *hh_route_find(const char *method, const char *url, bool *path_known);
 
+/* The longest request URI a request line may hold (libmicrohttpd's 32 KiB connection memory). */
+#define HH_HTTP_URI_MAX (32 * 1024)
+
 /* One HTTP request, from its first callback to its completion. */
 struct hh_request {
     struct hh_server *server;
     struct MHD_Connection *conn;
+    const char *raw_uri; /* as received, before decoding (see server.c) */
+    size_t raw_uri_len;
+    bool begun;
     const struct hh_route *route;
     const char *url;  /* the decoded path (libmicrohttpd's; valid for the request) */
     const char *tail; /* for a prefix route, the url after the prefix */

@@ -21,15 +21,13 @@
 
 #include "http/http.h"
 
-static struct hh_request *request_new(struct hh_server *s, struct MHD_Connection *c,
-                                      const char *url)
+static struct hh_request *request_new(struct hh_server *s, struct MHD_Connection *c)
 {
     struct hh_request *r = calloc(1, sizeof(*r));
     if (r == NULL)
         return NULL;
     r->server = s;
     r->conn = c;
-    r->url = url;
     pthread_mutex_init(&r->mu, NULL);
     return r;
 }
@@ -166,19 +164,52 @@ static enum MHD_Result begin(struct hh_server *s, struct hh_request *r, const ch
     return MHD_YES;
 }
 
+/*
+ * Called by libmicrohttpd with the raw request URI, before it decodes or
+ * splits it: the request starts here, remembering where the URI is and its
+ * length as a C string.
+ */
+static void *request_start(void *cls, const char *uri, struct MHD_Connection *c)
+{
+    struct hh_request *r = request_new(cls, c);
+
+    if (r != NULL) {
+        r->raw_uri = uri;
+        r->raw_uri_len = strlen(uri);
+    }
+    return r;
+}
+
+/*
+ * True when the request line held a literal NUL inside the URI.
+ * libmicrohttpd keeps the request line in one buffer and ends the URI by
+ * overwriting the space before "HTTP/1.x" with a NUL, so the version string
+ * starts right after the URI's end; a URI whose C string ends earlier was cut
+ * short by a NUL byte the client sent.
+ */
+static bool uri_cut_by_nul(const struct hh_request *r, const char *version)
+{
+    const char *end = r->raw_uri + r->raw_uri_len;
+
+    return version > end + 1 && version < r->raw_uri + HH_HTTP_URI_MAX && version[-1] == '\0' &&
+           strncmp(version, "HTTP/", 5) == 0;
+}
+
 static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *url,
                               const char *method, const char *version, const char *upload,
                               size_t *upload_size, void **con_cls)
 {
     struct hh_server *s = cls;
     struct hh_request *r = *con_cls;
-    (void)version;
 
-    if (r == NULL) {
-        r = request_new(s, c, url);
-        if (r == NULL)
-            return MHD_NO;
-        *con_cls = r;
+    if (r == NULL)
+        return MHD_NO; /* request_start ran out of memory */
+    if (!r->begun) {
+        r->begun = true;
+        r->url = url;
+        if (uri_cut_by_nul(r, version))
+            return hh_http_error(c, MHD_HTTP_BAD_REQUEST, "bad_request",
+                                 "the path or query holds a NUL or another control byte");
         return begin(s, r, method);
     }
     if (r->route == NULL) /* answered by begin() */
@@ -247,8 +278,8 @@ hh_status hh_server_start(const struct hh_server_config *cfg, struct hh_server *
         MHD_OPTION_THREAD_POOL_SIZE, (unsigned)cfg->threads, MHD_OPTION_CONNECTION_LIMIT,
         (unsigned)cfg->max_connections, MHD_OPTION_CONNECTION_TIMEOUT,
         (unsigned)cfg->request_timeout_s, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)32 * 1024,
-        MHD_OPTION_LISTENING_ADDRESS_REUSE, 1, MHD_OPTION_NOTIFY_COMPLETED, request_completed, NULL,
-        MHD_OPTION_UNESCAPE_CALLBACK, unescape, NULL, MHD_OPTION_END);
+        MHD_OPTION_NOTIFY_COMPLETED, request_completed, NULL, MHD_OPTION_UNESCAPE_CALLBACK,
+        unescape, NULL, MHD_OPTION_URI_LOG_CALLBACK, request_start, s, MHD_OPTION_END);
     if (s->daemon == NULL) {
         hh_tile_cache_free(s->tiles);
         free(s);
