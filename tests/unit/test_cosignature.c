@@ -89,12 +89,12 @@ TEST(cosig_signature_over_message)
     CHECK_OK(hh_cosignature_split(n->sigs[0].sig, n->sigs[0].sig_len, &t, &sig, NULL));
     CHECK(t == 1679315147);
     CHECK_OK(hh_cosignature_message(n->text, n->text_len, t, &msg, &len));
-    CHECK(hh_verifier_check_raw(&v, msg, len, sig, 64));
+    CHECK(hh_verifier_signed(&v, msg, len, sig, 64));
     /* Not a signature over the bare text, nor at another time. */
-    CHECK(!hh_verifier_check_raw(&v, n->text, n->text_len, sig, 64));
+    CHECK(!hh_verifier_signed(&v, n->text, n->text_len, sig, 64));
     free(msg);
     CHECK_OK(hh_cosignature_message(n->text, n->text_len, t + 1, &msg, &len));
-    CHECK(!hh_verifier_check_raw(&v, msg, len, sig, 64));
+    CHECK(!hh_verifier_signed(&v, msg, len, sig, 64));
     free(msg);
 out:
     hh_note_free(n);
