@@ -33,6 +33,9 @@ struct hh_node;
 hh_status hh_node_init(const char *dir, const char *party, const char *origin,
                        struct hh_error *err) HH_MUST_CHECK;
 
+/* A warning about the node's config (a deprecated key), or "" (borrowed from n). */
+const char *hh_node_warning(const struct hh_node *n);
+
 /* True when dir holds a henhouse.conf (it may still fail to open). */
 bool hh_node_is_dir(const char *dir);
 

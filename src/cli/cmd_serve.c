@@ -31,7 +31,7 @@ static const char serve_usage[] =
     "Serves the node in DIR: tlog-tiles reads, statement submission, proofs.\n"
     "Listens on the config's 'listen' address unless --listen is given (port 0\n"
     "picks a free port). Prints 'listening on http://ADDR:PORT' once ready.\n"
-    "Stops cleanly on SIGINT or SIGTERM: the open batch is committed first.\n";
+    "Stops cleanly on SIGINT or SIGTERM: what is queued is committed first.\n";
 
 int hh_cmd_init(int argc, char **argv)
 {
@@ -108,8 +108,13 @@ int hh_cmd_serve(int argc, char **argv)
     if (optind != argc - 1)
         return hh_cli_usage_error("serve: need the node DIR");
     block_signals();
-    if (hh_http_global_init(&err) != HH_OK || hh_node_open(argv[optind], &node, &err) != HH_OK ||
-        hh_node_serve(node, listen, url, sizeof(url), &err) != HH_OK) {
+    if (hh_http_global_init(&err) != HH_OK || hh_node_open(argv[optind], &node, &err) != HH_OK) {
+        hh_node_close(node);
+        return hh_cli_report("serve", &err);
+    }
+    if (hh_node_warning(node)[0] != '\0')
+        fprintf(stderr, "henhouse: warning: %s\n", hh_node_warning(node));
+    if (hh_node_serve(node, listen, url, sizeof(url), &err) != HH_OK) {
         hh_node_close(node);
         return hh_cli_report("serve", &err);
     }

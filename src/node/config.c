@@ -21,26 +21,30 @@ struct key {
     size_t offset; /* into struct hh_config */
     size_t size;   /* K_STR: buffer size */
     uint32_t min, max;
+    const char *replaced_by; /* a deprecated key: the key it is another name for */
 };
 
 #define STR(n, f)                                                                                  \
     {                                                                                              \
-        n, K_STR, offsetof(struct hh_config, f), sizeof(((struct hh_config *)0)->f), 0, 0          \
+        n, K_STR, offsetof(struct hh_config, f), sizeof(((struct hh_config *)0)->f), 0, 0, NULL    \
     }
 #define U32(n, f, lo, hi)                                                                          \
     {                                                                                              \
-        n, K_U32, offsetof(struct hh_config, f), 0, lo, hi                                         \
+        n, K_U32, offsetof(struct hh_config, f), 0, lo, hi, NULL                                   \
     }
 
 static const struct key keys[] = {
     STR("party", party),
     STR("origin", origin),
-    {"listen", K_LISTEN, 0, 0, 0, 0},
+    {"listen", K_LISTEN, 0, 0, 0, 0, NULL},
     STR("log-key", log_key),
     STR("witness-key", witness_key),
     STR("database", database),
-    {"signer", K_SIGNER, 0, 0, 0, 0},
-    U32("batch-interval-ms", batch_interval_ms, 1, 60000),
+    {"signer", K_SIGNER, 0, 0, 0, 0, NULL},
+    U32("checkpoint-interval-ms", checkpoint_interval_ms, 1, 60000),
+    /* before group commit, batches waited this long; it now spaces checkpoints */
+    {"batch-interval-ms", K_U32, offsetof(struct hh_config, checkpoint_interval_ms), 0, 1, 60000,
+     "checkpoint-interval-ms"},
     U32("batch-max", batch_max, 1, HH_CONFIG_BATCH_LIMIT),
     U32("max-body-bytes", max_body_bytes, 1024, 16 * 1024 * 1024),
     U32("max-connections", max_connections, 1, 65536),
@@ -48,10 +52,10 @@ static const struct key keys[] = {
     U32("threads", threads, 1, 256),
     U32("queue-max", queue_max, 1, 1u << 24),
     U32("peer-interval-ms", peer_interval_ms, 10, 3600000),
-    {"log", K_LOG, 0, 0, 0, 0},
-    {"log-mode", K_LOG_MODE, 0, 0, 0, 0},
-    {"log-signer", K_LOG_SIGNER, 0, 0, 0, 0},
-    {"witness", K_WITNESS, 0, 0, 0, 0},
+    {"log", K_LOG, 0, 0, 0, 0, NULL},
+    {"log-mode", K_LOG_MODE, 0, 0, 0, 0, NULL},
+    {"log-signer", K_LOG_SIGNER, 0, 0, 0, 0, NULL},
+    {"witness", K_WITNESS, 0, 0, 0, 0, NULL},
 };
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
 
@@ -61,7 +65,7 @@ void hh_config_defaults(struct hh_config *c)
     snprintf(c->listen_host, sizeof(c->listen_host), "127.0.0.1");
     c->listen_port = 8420;
     snprintf(c->database, sizeof(c->database), "log.db");
-    c->batch_interval_ms = 500;
+    c->checkpoint_interval_ms = 250;
     c->batch_max = 8192;
     c->max_body_bytes = 65536;
     c->max_connections = 4096;
@@ -280,8 +284,32 @@ static hh_status set_value(const struct key *k, const char *v, struct hh_config 
     return HH_ERR_INTERNAL;
 }
 
+static size_t key_index(const char *name)
+{
+    size_t i = 0;
+    while (i < NKEYS && strcmp(keys[i].name, name) != 0)
+        i++;
+    return i;
+}
+
+/* Sets k; a deprecated key counts as the key it stands for and leaves a warning. */
+static hh_status set_key(const struct key *k, const char *v, struct hh_config *c, int seen[NKEYS],
+                         size_t lineno, struct hh_error *err)
+{
+    size_t i = key_index(k->replaced_by != NULL ? k->replaced_by : k->name);
+
+    if (k->replaced_by != NULL && c->warning[0] == '\0')
+        snprintf(c->warning, sizeof(c->warning), "%s:%zu: '%s' is deprecated; use '%s'",
+                 HH_CONFIG_FILE, lineno, k->name, k->replaced_by);
+    if (k->replaced_by != NULL && seen[i])
+        return hh_error_set(err, HH_ERR_INVALID, "'%s' given twice (once as '%s')", k->replaced_by,
+                            k->name);
+    return set_value(k, v, c, &seen[i], err);
+}
+
 /* Splits one line (no newline) into key and value, trimming blanks and comments. */
-static hh_status parse_line(char *line, struct hh_config *c, int seen[NKEYS], struct hh_error *err)
+static hh_status parse_line(char *line, size_t lineno, struct hh_config *c, int seen[NKEYS],
+                            struct hh_error *err)
 {
     char *hash = strchr(line, '#');
     char *key = line, *value, *end;
@@ -305,7 +333,7 @@ static hh_status parse_line(char *line, struct hh_config *c, int seen[NKEYS], st
         value++;
     for (size_t i = 0; i < NKEYS; i++)
         if (strcmp(key, keys[i].name) == 0)
-            return set_value(&keys[i], value, c, &seen[i], err);
+            return set_key(&keys[i], value, c, seen, lineno, err);
     return hh_error_set(err, HH_ERR_INVALID, "unknown key '%.64s'", key);
 }
 
@@ -343,7 +371,7 @@ hh_status hh_config_parse(const char *text, size_t len, struct hh_config *out, s
         else {
             memcpy(line, text + pos, n);
             line[n] = '\0';
-            rc = parse_line(line, out, seen, err);
+            rc = parse_line(line, lineno, out, seen, err);
         }
         pos += n + 1;
     }
@@ -428,11 +456,12 @@ hh_status hh_config_format(const struct hh_config *c, char **out, struct hh_erro
     for (size_t i = 0; i < c->nsigners && !bad; i++)
         bad = append(&buf, &len, &cap, "signer %s\n", c->signers[i]);
     bad = bad || append(&buf, &len, &cap,
-                        "\n# Sequencing: a batch is committed every interval or when full.\n"
-                        "batch-interval-ms %u\nbatch-max %u\nqueue-max %u\n\n"
+                        "\n# Sequencing: what is queued is committed at once (up to batch-max);\n"
+                        "# a checkpoint is signed after commits, at most every interval.\n"
+                        "checkpoint-interval-ms %u\nbatch-max %u\nqueue-max %u\n\n"
                         "# HTTP limits.\nmax-body-bytes %u\nmax-connections %u\n"
                         "request-timeout-s %u\nthreads %u\n",
-                        c->batch_interval_ms, c->batch_max, c->queue_max, c->max_body_bytes,
+                        c->checkpoint_interval_ms, c->batch_max, c->queue_max, c->max_body_bytes,
                         c->max_connections, c->request_timeout_s, c->threads);
     bad = bad || append(&buf, &len, &cap,
                         "\n# Peers: logs this node witnesses, and witnesses of this log.\n"

@@ -56,18 +56,19 @@ struct hh_config {
     char database[HH_CONFIG_PATH_MAX];
     char signers[HH_CONFIG_MAX_SIGNERS][HH_CONFIG_PATH_MAX]; /* authorised signer vkeys */
     size_t nsigners;
-    uint32_t batch_interval_ms; /* default 500 */
-    uint32_t batch_max;         /* default 8192 */
-    uint32_t max_body_bytes;    /* default 65536 */
-    uint32_t max_connections;   /* default 4096 */
-    uint32_t request_timeout_s; /* default 30 */
-    uint32_t threads;           /* HTTP worker threads; default 16 */
-    uint32_t queue_max;         /* pending submissions before 503; default 65536 */
-    uint32_t peer_interval_ms;  /* how often peers are pushed to and pulled from; default 1000 */
+    uint32_t checkpoint_interval_ms; /* the least time between two checkpoints; default 250 */
+    uint32_t batch_max;              /* default 8192 */
+    uint32_t max_body_bytes;         /* default 65536 */
+    uint32_t max_connections;        /* default 4096 */
+    uint32_t request_timeout_s;      /* default 30 */
+    uint32_t threads;                /* HTTP worker threads; default 16 */
+    uint32_t queue_max;              /* pending submissions before 503; default 65536 */
+    uint32_t peer_interval_ms; /* how often peers are pushed to and pulled from; default 1000 */
     struct hh_config_log logs[HH_CONFIG_MAX_LOGS];
     size_t nlogs;
     struct hh_config_witness witnesses[HH_CONFIG_MAX_WITNESSES];
     size_t nwitnesses;
+    char warning[HH_ERROR_MSG_MAX]; /* the first deprecated key used, or "" */
 };
 
 /* Fills the defaults (everything but party and origin). */

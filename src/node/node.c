@@ -248,7 +248,7 @@ hh_status hh_node_start_sequencer(struct hh_node *n, struct hh_error *err)
     struct hh_sequencer_config sc = {
         .origin = n->config.origin,
         .log_key = n->log_key,
-        .interval_ms = n->config.batch_interval_ms,
+        .checkpoint_interval_ms = n->config.checkpoint_interval_ms,
         .batch_max = n->config.batch_max,
         .queue_max = n->config.queue_max,
         .on_checkpoint = poke_peers,
@@ -351,6 +351,11 @@ void hh_node_stop(struct hh_node *n)
 void hh_node_tile_source(struct hh_node *n, struct hh_tile_source *out)
 {
     hh_tile_source_store(n->store, out);
+}
+
+const char *hh_node_warning(const struct hh_node *n)
+{
+    return n->config.warning;
 }
 
 const struct hh_config *hh_node_config(const struct hh_node *n)

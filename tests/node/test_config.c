@@ -31,7 +31,7 @@ static const char full[] =
     "database data/log.db\n"
     "signer keys/a.vkey\n"
     "signer keys/b.vkey\n"
-    "batch-interval-ms 250\n"
+    "checkpoint-interval-ms 250\n"
     "batch-max 100\n"
     "max-body-bytes 2048\n"
     "max-connections 10\n"
@@ -58,7 +58,7 @@ static void check_full(const struct hh_config *c)
     CHECK(strcmp(c->database, "data/log.db") == 0);
     CHECK(c->nsigners == 2 && strcmp(c->signers[0], "keys/a.vkey") == 0 &&
           strcmp(c->signers[1], "keys/b.vkey") == 0);
-    CHECK(c->batch_interval_ms == 250 && c->batch_max == 100 && c->max_body_bytes == 2048);
+    CHECK(c->checkpoint_interval_ms == 250 && c->batch_max == 100 && c->max_body_bytes == 2048);
     CHECK(c->max_connections == 10 && c->request_timeout_s == 5 && c->threads == 2);
     CHECK(c->queue_max == 1000 && c->peer_interval_ms == 500);
     CHECK(c->nlogs == 2);
@@ -83,8 +83,9 @@ static int config_equal(const struct hh_config *a, const struct hh_config *b)
              strcmp(a->listen_host, b->listen_host) == 0 && a->listen_port == b->listen_port &&
              strcmp(a->log_key, b->log_key) == 0 && strcmp(a->witness_key, b->witness_key) == 0 &&
              strcmp(a->database, b->database) == 0 && a->nsigners == b->nsigners &&
-             a->batch_interval_ms == b->batch_interval_ms && a->batch_max == b->batch_max &&
-             a->max_body_bytes == b->max_body_bytes && a->max_connections == b->max_connections &&
+             a->checkpoint_interval_ms == b->checkpoint_interval_ms &&
+             a->batch_max == b->batch_max && a->max_body_bytes == b->max_body_bytes &&
+             a->max_connections == b->max_connections &&
              a->request_timeout_s == b->request_timeout_s && a->threads == b->threads &&
              a->queue_max == b->queue_max && a->peer_interval_ms == b->peer_interval_ms &&
              a->nlogs == b->nlogs && a->nwitnesses == b->nwitnesses;
@@ -140,7 +141,7 @@ TEST(config_minimal_defaults)
     hh_config_defaults(&d);
     CHECK(strcmp(c.listen_host, "127.0.0.1") == 0 && c.listen_port == 8420);
     CHECK(strcmp(c.database, "log.db") == 0 && c.nlogs == 0 && c.nwitnesses == 0);
-    CHECK(c.batch_interval_ms == d.batch_interval_ms && c.batch_max == d.batch_max);
+    CHECK(c.checkpoint_interval_ms == d.checkpoint_interval_ms && c.batch_max == d.batch_max);
     CHECK(c.max_body_bytes == d.max_body_bytes && c.threads == d.threads);
     CHECK(c.queue_max == d.queue_max && c.peer_interval_ms == d.peer_interval_ms);
     CHECK(round_trips(&c));
@@ -175,7 +176,7 @@ TEST(config_limits_round_trip)
                  "max-connections 1\nrequest-timeout-s 1\nthreads 1\n"
                  "queue-max 1\npeer-interval-ms 10\nlisten h:65535\n");
     CHECK_OK(hh_config_parse(text, (size_t)n, &c, NULL));
-    CHECK(c.batch_interval_ms == 1 && c.max_body_bytes == 1024 && c.listen_port == 65535);
+    CHECK(c.checkpoint_interval_ms == 1 && c.max_body_bytes == 1024 && c.listen_port == 65535);
     CHECK(round_trips(&c));
 }
 
@@ -245,9 +246,17 @@ TEST(config_unknown_key)
 TEST(config_repeated_key)
 {
     static const char *const keys[] = {
-        "listen h:1",          "database d",          "batch-max 2",       "threads 3",
-        "queue-max 4",         "max-body-bytes 2000", "max-connections 2", "request-timeout-s 2",
-        "batch-interval-ms 2", "peer-interval-ms 20",
+        "listen h:1",
+        "database d",
+        "batch-max 2",
+        "threads 3",
+        "queue-max 4",
+        "max-body-bytes 2000",
+        "max-connections 2",
+        "request-timeout-s 2",
+        "batch-interval-ms 2",
+        "peer-interval-ms 20",
+        "checkpoint-interval-ms 2",
     };
     static struct hh_config c;
     char text[1024];
@@ -263,6 +272,30 @@ TEST(config_repeated_key)
     CHECK(line7_refused("origin example.com/alice", HH_ERR_INVALID, "given twice"));
     CHECK(line7_refused("log-key log.key", HH_ERR_INVALID, "given twice"));
     CHECK(line7_refused("witness-key witness.key", HH_ERR_INVALID, "given twice"));
+}
+
+TEST(config_deprecated_batch_interval)
+{
+    static struct hh_config c;
+    char text[1024];
+    int n = snprintf(text, sizeof(text), "batch-interval-ms 40\n" REQUIRED);
+
+    CHECK(n > 0 && hh_config_parse(text, (size_t)n, &c, NULL) == HH_OK);
+    CHECK(c.checkpoint_interval_ms == 40);
+    CHECK(strstr(c.warning, "henhouse.conf:1: 'batch-interval-ms' is deprecated") != NULL);
+    CHECK(strstr(c.warning, "checkpoint-interval-ms") != NULL);
+    n = snprintf(text, sizeof(text), "checkpoint-interval-ms 40\n" REQUIRED);
+    CHECK(n > 0 && hh_config_parse(text, (size_t)n, &c, NULL) == HH_OK);
+    CHECK(c.checkpoint_interval_ms == 40 && c.warning[0] == '\0');
+    /* the two names are one key: giving both is giving it twice */
+    n = snprintf(text, sizeof(text),
+                 "checkpoint-interval-ms 40\n" REQUIRED "batch-interval-ms 9\n");
+    CHECK(n > 0 && refused(text, (size_t)n, HH_ERR_INVALID,
+                           "henhouse.conf:8: 'checkpoint-interval-ms' given twice (once as "
+                           "'batch-interval-ms')"));
+    n = snprintf(text, sizeof(text),
+                 "batch-interval-ms 9\n" REQUIRED "checkpoint-interval-ms 40\n");
+    CHECK(n > 0 && refused(text, (size_t)n, HH_ERR_INVALID, "henhouse.conf:8: "));
 }
 
 TEST(config_bad_numbers)
@@ -284,6 +317,8 @@ TEST(config_numbers_out_of_range)
         "threads 4294967297", /* 2^32 + 1: must not wrap to 1 */
         "batch-interval-ms 0",
         "batch-interval-ms 60001",
+        "checkpoint-interval-ms 0",
+        "checkpoint-interval-ms 60001",
         "batch-max 65537",
         "max-body-bytes 1023",
         "max-body-bytes 16777217",

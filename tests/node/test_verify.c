@@ -186,7 +186,7 @@ static bool fix_grow(struct logfix *f, uint64_t to)
 
     if (hh_node_open(f->dir, &n, NULL) != HH_OK)
         return false;
-    n->config.batch_interval_ms = 5;
+    n->config.checkpoint_interval_ms = 5;
     ok = hh_node_start_sequencer(n, NULL) == HH_OK && submit_range(n, f, to, &w) &&
          wait_done(&w, (size_t)(to - f->size));
     hh_node_close(n);

@@ -1,10 +1,12 @@
 /*
  * sequencer.c - group commit of submissions into the log (see sequencer.h).
  *
- * The queue is a plain array under one mutex; the sequencer thread takes up
- * to batch_max items at a time. New tree nodes are computed in a tree batch
- * (tree_batch.h) in front of the store, so one batch costs one store
- * transaction whatever its size.
+ * The queue is a plain array under one mutex; the sequencer thread takes all
+ * that is queued (up to batch_max) whenever it is idle. New subtree hashes
+ * are computed in a tree batch (tree_batch.h) in front of the store, so one
+ * group costs one store transaction whatever its size. Submitters that asked
+ * for a checkpoint wait in a list owned by the sequencer thread until one
+ * covering their entry is signed.
  */
 #include "log/sequencer.h"
 
@@ -27,11 +29,18 @@ struct item {
     struct hh_sequenced result;
 };
 
+/* A submitter waiting for a checkpoint that covers result.index. */
+struct waiter {
+    hh_sequenced_fn done;
+    void *ctx;
+    struct hh_sequenced result;
+};
+
 struct hh_sequencer {
     struct hh_store *store;
     char origin[HH_ORIGIN_MAX + 1];
     const struct hh_signer *log_key;
-    uint32_t interval_ms, batch_max, queue_max;
+    uint32_t checkpoint_interval_ms, batch_max, queue_max;
     void (*on_checkpoint)(void *ctx, uint64_t size);
     void *ctx;
 
@@ -50,7 +59,20 @@ struct hh_sequencer {
     uint64_t cp_size;
     struct hh_hash cp_root;
     bool have_cp;
+
+    /* owned by the sequencer thread */
+    uint64_t committed;   /* the store's size after the last commit */
+    int64_t last_sign_ms; /* when the last checkpoint was signed (monotonic) */
+    struct waiter *waiters;
+    size_t nwaiters, capwaiters;
 };
+
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
 static hh_status append_entries(struct hh_sequencer *q, uint64_t old_size,
                                 const struct hh_store_entry *entries, size_t n,
@@ -123,6 +145,7 @@ static hh_status sign_checkpoint(struct hh_sequencer *q, uint64_t size, struct h
     q->cp_root = cp.root;
     q->have_cp = true;
     pthread_mutex_unlock(&q->mu);
+    q->last_sign_ms = now_ms();
     if (q->on_checkpoint != NULL)
         q->on_checkpoint(q->ctx, size);
     return HH_OK;
@@ -174,22 +197,60 @@ static size_t dedup(struct hh_sequencer *q, struct item *items, size_t n, size_t
     return nnew;
 }
 
-static void deliver(struct hh_sequencer *q, struct item *items, size_t n, const size_t *primary,
-                    bool checkpoint_phase)
+/* Answers every waiter: with the latest checkpoint, or with rc when signing failed. */
+static void answer_waiters(struct hh_sequencer *q, hh_status rc)
+{
+    for (size_t i = 0; i < q->nwaiters; i++) {
+        struct waiter *w = &q->waiters[i];
+        if (rc != HH_OK)
+            w->result.rc = rc;
+        if (w->result.rc == HH_OK) {
+            w->result.checkpoint = q->cp_note; /* only this thread replaces it */
+            w->result.checkpoint_len = q->cp_len;
+        }
+        w->done(w->ctx, &w->result);
+    }
+    q->nwaiters = 0;
+}
+
+/* Keeps it until a checkpoint covers its entry; false when out of memory. */
+static bool add_waiter(struct hh_sequencer *q, const struct item *it)
+{
+    if (q->nwaiters == q->capwaiters) {
+        size_t cap = q->capwaiters ? q->capwaiters * 2 : 256;
+        struct waiter *bigger = realloc(q->waiters, cap * sizeof(*bigger));
+        if (bigger == NULL)
+            return false;
+        q->waiters = bigger;
+        q->capwaiters = cap;
+    }
+    q->waiters[q->nwaiters].done = it->done;
+    q->waiters[q->nwaiters].ctx = it->ctx;
+    q->waiters[q->nwaiters++].result = it->result;
+    return true;
+}
+
+/*
+ * Tells every submitter of the group its outcome: at once, or for those who
+ * asked for a checkpoint and whose entry is not yet covered by one, once a
+ * covering checkpoint is signed.
+ */
+static void deliver(struct hh_sequencer *q, struct item *items, size_t n, const size_t *primary)
 {
     for (size_t i = 0; i < n; i++) {
         struct item *it = &items[i];
-        if (it->want_checkpoint != checkpoint_phase)
-            continue;
         if (primary[i] != i) {
             it->result = items[primary[i]].result;
             it->result.duplicate = true;
         }
-        if (checkpoint_phase && it->result.rc == HH_OK) {
-            pthread_mutex_lock(&q->mu);
+        bool covered = q->have_cp && it->result.index < q->cp_size;
+        if (it->want_checkpoint && it->result.rc == HH_OK && !covered && add_waiter(q, it))
+            continue;
+        if (it->want_checkpoint && it->result.rc == HH_OK && !covered)
+            it->result.rc = HH_ERR_NOMEM;
+        if (it->want_checkpoint && it->result.rc == HH_OK) {
             it->result.checkpoint = q->cp_note;
             it->result.checkpoint_len = q->cp_len;
-            pthread_mutex_unlock(&q->mu);
         }
         it->done(it->ctx, &it->result);
     }
@@ -211,13 +272,14 @@ static void fail_all(struct item *items, size_t n, hh_status rc)
             items[i].result.rc = rc;
 }
 
+/* Dedups, commits and acknowledges one group; checkpoints are signed separately. */
 static void run_batch(struct hh_sequencer *q, struct item *items, size_t n)
 {
     struct hh_error err = {0};
     size_t *primary = malloc(n * sizeof(*primary));
     struct item **sorted = malloc(n * sizeof(*sorted));
     struct hh_store_entry *entries = malloc(n * sizeof(*entries));
-    uint64_t size = 0;
+    uint64_t size = q->committed;
     size_t nnew = 0;
     hh_status rc = HH_OK;
 
@@ -229,32 +291,43 @@ static void run_batch(struct hh_sequencer *q, struct item *items, size_t n)
         goto out;
     }
     nnew = dedup(q, items, n, primary, sorted, entries, &err);
-    rc = hh_store_size(q->store, &size, &err);
-    if (rc == HH_OK && nnew > 0)
+    if (nnew > 0)
         rc = append_entries(q, size, entries, nnew, &err);
     for (size_t i = 0, k = 0; rc == HH_OK && i < n; i++)
         if (primary[i] == i && !items[i].result.duplicate && items[i].result.rc == HH_OK)
             items[i].result.index = size + k++;
-    if (rc != HH_OK) {
+    if (rc == HH_OK) {
+        q->committed = size + nnew;
+    } else {
         fail_all(items, n, rc);
         halt(q, &err);
     }
 out:
     if (primary != NULL)
-        deliver(q, items, n, primary, false);
-    if (rc == HH_OK)
-        rc = sign_checkpoint(q, size + nnew, &err);
-    if (rc != HH_OK) {
-        halt(q, &err);
-        fail_all(items, n, rc);
-    }
-    if (primary != NULL)
-        deliver(q, items, n, primary, true);
+        deliver(q, items, n, primary);
     for (size_t i = 0; i < n; i++)
         free(items[i].data);
     free(primary);
     free(sorted);
     free(entries);
+}
+
+/* Signs a checkpoint of everything committed when one is due (or when forced). */
+static void sign_if_due(struct hh_sequencer *q, bool force)
+{
+    struct hh_error err = {0};
+    hh_status rc;
+
+    if (q->have_cp && q->committed == q->cp_size) {
+        answer_waiters(q, HH_OK);
+        return;
+    }
+    if (!force && now_ms() - q->last_sign_ms < (int64_t)q->checkpoint_interval_ms)
+        return;
+    rc = sign_checkpoint(q, q->committed, &err);
+    if (rc != HH_OK)
+        halt(q, &err);
+    answer_waiters(q, rc);
 }
 
 static void deadline_after(struct timespec *ts, uint32_t ms)
@@ -268,20 +341,39 @@ static void deadline_after(struct timespec *ts, uint32_t ms)
     }
 }
 
-/* Waits for a batch under q->mu; returns its items (caller frees) or NULL at stop. */
+/* True when committed entries wait for a checkpoint; read under q->mu by the sequencer thread. */
+static bool checkpoint_owed(const struct hh_sequencer *q)
+{
+    return !q->halted && (!q->have_cp || q->committed > q->cp_size);
+}
+
+/*
+ * Waits under q->mu until something is queued, the sequencer stops, or an
+ * owed checkpoint falls due.
+ */
+static void wait_for_work(struct hh_sequencer *q)
+{
+    while (!q->stopping && q->nqueue == 0) {
+        struct timespec deadline;
+        int64_t left;
+        if (!checkpoint_owed(q)) {
+            pthread_cond_wait(&q->cond, &q->mu);
+            continue;
+        }
+        left = q->last_sign_ms + (int64_t)q->checkpoint_interval_ms - now_ms();
+        if (left <= 0)
+            return;
+        deadline_after(&deadline, (uint32_t)left);
+        pthread_cond_timedwait(&q->cond, &q->mu, &deadline);
+    }
+}
+
+/* Takes all that is queued, up to batch_max, under q->mu; NULL when nothing is (or no memory). */
 static struct item *take_batch(struct hh_sequencer *q, size_t *n)
 {
-    struct timespec deadline;
     struct item *batch;
 
-    deadline_after(&deadline, q->interval_ms);
-    while (!q->stopping && q->nqueue < q->batch_max) {
-        int rc = pthread_cond_timedwait(&q->cond, &q->mu, &deadline);
-        if (rc == ETIMEDOUT && q->nqueue > 0)
-            break;
-        if (rc == ETIMEDOUT)
-            deadline_after(&deadline, q->interval_ms);
-    }
+    *n = 0;
     if (q->nqueue == 0)
         return NULL;
     *n = q->nqueue < q->batch_max ? q->nqueue : q->batch_max;
@@ -299,15 +391,19 @@ static void *sequencer_main(void *arg)
     struct hh_sequencer *q = arg;
 
     pthread_mutex_lock(&q->mu);
-    while (!q->stopping || q->nqueue > 0) {
+    for (;;) {
         size_t n = 0;
+        wait_for_work(q);
         struct item *batch = take_batch(q, &n);
-        if (batch == NULL)
-            continue;
+        bool last = q->stopping && q->nqueue == 0;
         pthread_mutex_unlock(&q->mu);
-        run_batch(q, batch, n);
+        if (batch != NULL)
+            run_batch(q, batch, n);
         free(batch);
+        sign_if_due(q, last);
         pthread_mutex_lock(&q->mu);
+        if (last)
+            break;
     }
     pthread_mutex_unlock(&q->mu);
     return NULL;
@@ -330,6 +426,7 @@ static hh_status recover(struct hh_sequencer *q, struct hh_error *err)
         return rc;
     }
     rc = hh_store_size(q->store, &size, err);
+    q->committed = size;
     if (rc == HH_OK)
         rc = sign_checkpoint(q, size, err);
     return rc;
@@ -351,7 +448,7 @@ hh_status hh_sequencer_start(struct hh_store *store, const struct hh_sequencer_c
     q->store = store;
     memcpy(q->origin, cfg->origin, olen + 1);
     q->log_key = cfg->log_key;
-    q->interval_ms = cfg->interval_ms;
+    q->checkpoint_interval_ms = cfg->checkpoint_interval_ms;
     q->batch_max = cfg->batch_max;
     q->queue_max = cfg->queue_max;
     q->on_checkpoint = cfg->on_checkpoint;
@@ -393,8 +490,7 @@ static hh_status enqueue_locked(struct hh_sequencer *q, const struct item *it, s
         q->capqueue = cap;
     }
     q->queue[q->nqueue++] = *it;
-    if (q->nqueue >= q->batch_max)
-        pthread_cond_signal(&q->cond);
+    pthread_cond_signal(&q->cond);
     return HH_OK;
 }
 
@@ -487,6 +583,7 @@ void hh_sequencer_stop(struct hh_sequencer *q)
     pthread_mutex_destroy(&q->mu);
     pthread_cond_destroy(&q->cond);
     free(q->queue);
+    free(q->waiters);
     free(q->cp_note);
     free(q);
 }

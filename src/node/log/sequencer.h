@@ -1,16 +1,22 @@
 /*
  * sequencer.h - turns verified submissions into durable log entries and
- * signed checkpoints, in batches (group commit).
+ * signed checkpoints, by group commit.
  *
- * Submissions wait in a bounded queue. Every interval, or as soon as a batch
- * is full, one thread:
- *   1. drops duplicates (same statement id, in the batch or already logged:
+ * Submissions wait in a bounded queue. Whenever something is queued and no
+ * commit is running, one thread takes all that is queued (up to batch_max)
+ * as one group; what arrives meanwhile forms the next group. No timer stands
+ * between a queued statement and its commit: one client submitting in
+ * sequence gets one acknowledgement per fsync, and many clients share each
+ * fsync. For each group the thread:
+ *   1. drops duplicates (same statement id, in the group or already logged:
  *      the existing index is returned);
- *   2. computes the new tree nodes and appends entries and nodes to the store
- *      in one fsynced transaction; only then are submitters told their index;
- *   3. proves the new tree extends the last signed checkpoint (a consistency
- *      proof read back from the store), signs a checkpoint and stores it;
- *      waiters for a checkpoint are told after this.
+ *   2. computes the new subtree hashes and appends entries and hashes to the
+ *      store in one fsynced transaction; only then are submitters told their
+ *      index;
+ *   3. after a commit, and at most every checkpoint_interval_ms, proves the
+ *      new tree extends the last signed checkpoint (a consistency proof read
+ *      back from the store), signs a checkpoint and stores it; waiters for a
+ *      checkpoint are told after this.
  * A checkpoint is never signed for data that is not durable, nor for a tree
  * that does not extend the last one; if that proof ever fails the sequencer
  * stops accepting writes and the node keeps serving reads. On start it signs
@@ -32,7 +38,7 @@ struct hh_sequencer;
 struct hh_sequencer_config {
     const char *origin;
     const struct hh_signer *log_key; /* borrowed; outlives the sequencer */
-    uint32_t interval_ms;
+    uint32_t checkpoint_interval_ms; /* the least time between two checkpoints */
     uint32_t batch_max;
     uint32_t queue_max;
     /* Called on the sequencer thread after each new checkpoint is stored (may be NULL). */
