@@ -13,7 +13,7 @@
 # the whole log, so every statement counted is known to be really logged.
 #
 # Environment: SECONDS_RUN (60), CONCURRENCY (256), COUNT (400000),
-# INTERVAL_MS (the node's batch-interval-ms; empty: the default, 500).
+# INTERVAL_MS (the node's checkpoint-interval-ms; empty: the default).
 # Everything listens on 127.0.0.1 and is killed at exit.
 set -euo pipefail
 
@@ -42,9 +42,9 @@ echo "== machine: $(nproc) cores, $(sed -n 's/^model name\s*: //p' /proc/cpuinfo
 N=$T/node
 "$HH" init "$N" --party us --origin bench.example/us >/dev/null
 if [ -n "$INTERVAL_MS" ]; then
-  sed -i "s/^batch-interval-ms .*/batch-interval-ms $INTERVAL_MS/" "$N/henhouse.conf"
+  sed -i "s/^checkpoint-interval-ms .*/checkpoint-interval-ms $INTERVAL_MS/" "$N/henhouse.conf"
 fi
-echo "== node config: $(grep -E '^(batch-interval-ms|batch-max|max-connections|threads) ' \
+echo "== node config: $(grep -E '^(checkpoint-interval-ms|batch-max|max-connections|threads) ' \
   "$N/henhouse.conf" | tr '\n' ' ')"
 "$HH" serve "$N" --listen 127.0.0.1:0 >"$T/serve.out" 2>"$T/serve.log" &
 NODE_PID=$!

@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -491,5 +492,37 @@ hh_status hh_config_path(const char *dir, const char *rel, char *out, size_t cap
     int n = rel[0] == '/' ? snprintf(out, cap, "%s", rel) : snprintf(out, cap, "%s/%s", dir, rel);
     if (n < 0 || (size_t)n >= cap)
         return hh_error_set(err, HH_ERR_TOO_LARGE, "path too long: %s/%s", dir, rel);
+    return HH_OK;
+}
+
+/* A URI scheme (RFC 3986): a letter, then letters, digits, '+', '-' or '.', then ':'. */
+static bool has_scheme(const char *s)
+{
+    size_t i = 0;
+
+    if (!((s[0] >= 'a' && s[0] <= 'z') || (s[0] >= 'A' && s[0] <= 'Z')))
+        return false;
+    while (s[i] != '\0' && s[i] != ':' && s[i] != '/' &&
+           ((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
+            (s[i] >= '0' && s[i] <= '9') || s[i] == '+' || s[i] == '-' || s[i] == '.'))
+        i++;
+    return s[i] == ':';
+}
+
+hh_status hh_config_storage_uri(const char *dir, const char *value, char *out, size_t cap,
+                                struct hh_error *err)
+{
+    char path[HH_CONFIG_PATH_MAX * 2];
+    hh_status rc;
+    int n;
+
+    if (has_scheme(value))
+        n = snprintf(out, cap, "%s", value);
+    else if ((rc = hh_config_path(dir, value, path, sizeof(path), err)) != HH_OK)
+        return rc;
+    else
+        n = snprintf(out, cap, "sqlite:%s", path);
+    if (n < 0 || (size_t)n >= cap)
+        return hh_error_set(err, HH_ERR_TOO_LARGE, "storage location too long: %s", value);
     return HH_OK;
 }

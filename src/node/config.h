@@ -93,6 +93,15 @@ hh_status hh_config_format(const struct hh_config *c, char **out,
 hh_status hh_config_path(const char *dir, const char *rel, char *out, size_t cap,
                          struct hh_error *err) HH_MUST_CHECK;
 
+/*
+ * The storage URI (storage/uri.h) for a config value: a value with a scheme
+ * ("sqlite:...", "postgresql://...") as it is; a path, joined to dir as by
+ * hh_config_path, as "sqlite:PATH", so a directory name holding ':' is
+ * still a path.
+ */
+hh_status hh_config_storage_uri(const char *dir, const char *value, char *out, size_t cap,
+                                struct hh_error *err) HH_MUST_CHECK;
+
 /* Parses "HOST:PORT" (HOST may be [v6]) into host and port. */
 hh_status hh_config_parse_listen(const char *s, char *host, size_t host_cap, uint16_t *port,
                                  struct hh_error *err) HH_MUST_CHECK;

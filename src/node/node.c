@@ -184,21 +184,21 @@ static hh_status check_logs(const struct hh_config *c, struct hh_error *err)
 /* Opens the stores and the witness; keys and config are loaded. */
 static hh_status open_parts(struct hh_node *n, struct hh_error *err)
 {
-    char path[HH_CONFIG_PATH_MAX * 2];
+    char uri[HH_CONFIG_PATH_MAX * 2 + 16];
     struct hh_witness_config wc = {n->dir, n->witness_key, n->config.logs, n->config.nlogs, NULL};
-    hh_status rc = hh_config_path(n->dir, "witness.db", path, sizeof(path), err);
+    hh_status rc = hh_config_storage_uri(n->dir, "witness.db", uri, sizeof(uri), err);
 
     if (rc == HH_OK)
-        rc = hh_wdb_open(path, &n->wdb, err);
+        rc = hh_wdb_open(uri, &n->wdb, err);
     wc.wdb = n->wdb;
     if (rc == HH_OK)
         rc = check_logs(&n->config, err);
     if (rc == HH_OK)
         rc = hh_witness_open(&wc, &n->witness, err);
     if (rc == HH_OK)
-        rc = hh_config_path(n->dir, n->config.database, path, sizeof(path), err);
+        rc = hh_config_storage_uri(n->dir, n->config.database, uri, sizeof(uri), err);
     if (rc == HH_OK)
-        rc = hh_store_open_sqlite(path, &n->store, err); // XXX switch
+        rc = hh_store_open(uri, &n->store, err);
     return rc;
 }
 

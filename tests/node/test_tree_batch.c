@@ -33,7 +33,7 @@ static int fixture_open(struct fixture *f)
         return 0;
     snprintf(path, sizeof(path), "%s/store.db", f->dir);
     f->t = hh_memtree_new();
-    return f->t != NULL && hh_store_open_sqlite(path, &f->s, NULL) == HH_OK;
+    return f->t != NULL && hh_store_open(path, &f->s, NULL) == HH_OK;
 }
 
 static void fixture_close(struct fixture *f)

@@ -1,140 +1,164 @@
 /*
- * test_witness_db.c - the witness database (witness_db.h): the state of a
- * witnessed log and its compare-and-swap advance (conflicts, refusals by the
- * check callback, freezing, 16 racing threads), cosignatures, evidence, peer
- * health, persistence across reopen, and schema versions.
+ * test_witness_db.c - the witness database's conformance suite
+ * (witness_db.h), run against every backend of the build
+ * (test_store_backends.h): the state of a witnessed log and its
+ * compare-and-swap advance (conflicts, refusals by the check callback,
+ * freezing, 16 racing threads), cosignatures, evidence, peer health,
+ * persistence across reopen, and the limits of witness_db.h; and the checks
+ * witness_db.c makes before any backend (NULL databases, storage URIs this
+ * build cannot open).
  *
- * Every test works in its own mkdtemp directory under /tmp and removes it.
+ * These tests reach the database only through witness_db.h. Tests that need
+ * a backend's own tools are in that backend's file
+ * (test_witness_db_sqlite.c). Every test works in its own scratch directory
+ * under /tmp and removes it.
  */
 #include "harness.h"
 
-#include "storage/witness_db.h"
+#include "test_witness_db_util.h"
 
 #include <pthread.h>
-#include <sqlite3.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
-#define ORIGIN "example.com/log"
+/* ---- before any backend ---- */
 
-struct fixture {
-    char dir[64];
-    char path[128];
-    struct hh_wdb *w;
-};
-
-static int fixture_open(struct fixture *f)
+/* Opening uri fails with HH_ERR_INVALID, *out NULL, a message with want and without secret. */
+static bool open_refused(const char *uri, const char *want, const char *secret)
 {
-    memset(f, 0, sizeof(*f));
-    snprintf(f->dir, sizeof(f->dir), "/tmp/hh_wdb_XXXXXX");
-    if (mkdtemp(f->dir) == NULL)
-        return 0;
-    snprintf(f->path, sizeof(f->path), "%s/witness.db", f->dir);
-    return hh_wdb_open(f->path, &f->w, NULL) == HH_OK && f->w != NULL;
+    struct hh_error err = {0};
+    struct hh_wdb *w = (struct hh_wdb *)&err;
+    hh_status rc = hh_wdb_open(uri, &w, &err);
+
+    if (rc != HH_ERR_INVALID || w != NULL || err.code != HH_ERR_INVALID)
+        return false;
+    hh_test_note("%s", err.msg); /* not the URI: some hold a password */
+    return strstr(err.msg, want) != NULL && (secret == NULL || strstr(err.msg, secret) == NULL);
 }
 
-static int fixture_reopen(struct fixture *f)
+TEST(witness_db_open_uri_refused)
 {
-    hh_wdb_close(f->w);
-    f->w = NULL;
-    return hh_wdb_open(f->path, &f->w, NULL) == HH_OK;
+    CHECK(open_refused(NULL, "storage URI is empty", NULL));
+    CHECK(open_refused("", "storage URI is empty", NULL));
+    CHECK(open_refused("postgresql://henhouse:s3cret@db.example/witness", "no PostgreSQL backend",
+                       "s3cret"));
+    CHECK(open_refused("postgres://henhouse:s3cret@db.example/witness", "no PostgreSQL backend",
+                       "s3cret"));
+    CHECK(open_refused("redis://:s3cret@cache.example", "unknown storage scheme \"redis\"",
+                       "s3cret"));
+    CHECK(open_refused("sqlite:", "no path given", NULL));
 }
 
-static void fixture_close(struct fixture *f)
+static void ignore_state(void *ctx, const char *origin, const struct hh_wdb_state *s)
 {
-    hh_wdb_close(f->w);
-    f->w = NULL;
-    hh_test_rmdir(f->dir);
+    (void)ctx;
+    (void)origin;
+    (void)s;
 }
 
-static void root_n(uint64_t n, struct hh_hash *out)
+static void ignore_evidence(void *ctx, int64_t id, const char *origin, const char *kind,
+                            const char *json, size_t len, int64_t t)
 {
-    memset(out, 0, sizeof(*out));
-    memcpy(out->b, &n, sizeof(n));
-    out->b[31] = 0x5a;
+    (void)ctx;
+    (void)id;
+    (void)origin;
+    (void)kind;
+    (void)json;
+    (void)len;
+    (void)t;
 }
 
-/* A stand-in for the signed checkpoint of size n (the db stores it as given). */
-static size_t note_n(uint64_t n, char *buf, size_t cap)
+TEST(witness_db_null_db)
 {
-    return (size_t)snprintf(buf, cap, ORIGIN "\n%llu\nroot\n\n\xe2\x80\x94 sig\n",
-                            (unsigned long long)n);
-}
-
-static hh_status advance(struct hh_wdb *w, const char *origin, uint64_t old, uint64_t n,
-                         uint64_t *current, struct hh_error *err)
-{
-    struct hh_hash root;
-    char note[256];
-    size_t len = note_n(n, note, sizeof(note));
-
-    root_n(n, &root);
-    return hh_wdb_advance(w, origin, old, n, &root, note, len, NULL, NULL, current, err);
-}
-
-/* The state of origin is (n, root_n(n), note_n(n)), frozen or not. */
-static int state_is(struct hh_wdb *w, const char *origin, uint64_t n, int frozen)
-{
+    struct hh_error err = {0};
     struct hh_wdb_state s;
-    struct hh_hash root;
-    char note[256];
-    size_t len = note_n(n, note, sizeof(note));
-    int ok;
+    struct hh_wdb_peer p;
+    struct hh_hash root = {{1}};
+    uint64_t cur = 9, size = 9, ts = 9;
+    int64_t id = 9;
+    char *lines = (char *)&err;
+    size_t len = 9;
 
-    root_n(n, &root);
-    if (hh_wdb_state(w, origin, &s, NULL) != HH_OK)
-        return 0;
-    ok = s.size == n && hh_hash_equal(&s.root, &root) && s.note != NULL && s.note_len == len &&
-         memcmp(s.note, note, len) == 0 && s.note[len] == '\0' && s.frozen == (frozen != 0) &&
-         s.time > 0 && s.time <= (int64_t)time(NULL);
+    memset(&s, 0xaa, sizeof(s));
+    CHECK_ERR(hh_wdb_state(NULL, TW_ORIGIN, &s, &err), HH_ERR_INVALID);
+    CHECK(s.note == NULL && s.size == 0 && err.code == HH_ERR_INVALID);
+    CHECK_ERR(hh_wdb_advance(NULL, TW_ORIGIN, 0, 1, &root, "n", 1, NULL, NULL, &cur, &err),
+              HH_ERR_INVALID);
+    CHECK(cur == 0);
+    CHECK_ERR(hh_wdb_freeze(NULL, TW_ORIGIN, &err), HH_ERR_INVALID);
+    CHECK_ERR(hh_wdb_each_state(NULL, ignore_state, NULL, &err), HH_ERR_INVALID);
+    CHECK_ERR(hh_wdb_put_cosignature(NULL, 1, "w1", "line\n", 1, &err), HH_ERR_INVALID);
+    CHECK_ERR(hh_wdb_cosignatures(NULL, 1, &lines, &len, &err), HH_ERR_INVALID);
+    CHECK(lines == NULL && len == 0);
+    CHECK_ERR(hh_wdb_last_cosignature(NULL, "w1", &size, &ts, &err), HH_ERR_INVALID);
+    CHECK(size == 0 && ts == 0);
+    CHECK_ERR(hh_wdb_add_evidence(NULL, TW_ORIGIN, "k", "key", "{}", 2, &id, &err), HH_ERR_INVALID);
+    CHECK(id == 0);
+    CHECK_ERR(hh_wdb_each_evidence(NULL, ignore_evidence, NULL, &err), HH_ERR_INVALID);
+    memset(&p, 0xaa, sizeof(p));
+    CHECK_ERR(hh_wdb_peer(NULL, "bob", &p, &err), HH_ERR_INVALID);
+    CHECK(p.failures == 0 && p.last_error[0] == '\0');
+    hh_wdb_peer_ok(NULL, "bob"); /* nothing to report, nothing to crash */
+    hh_wdb_peer_error(NULL, "bob", "down");
+    hh_wdb_close(NULL);
+}
+
+static void witness_db_unknown_origin_on(const struct tb_backend *be)
+{
+    struct tw_fixture f;
+    struct hh_wdb_state s;
+    struct hh_hash empty;
+
+    BCHECK(tw_open(&f, be));
+    memset(&s, 0xaa, sizeof(s));
+    BCHECK_OK(hh_wdb_state(f.w, TW_ORIGIN, &s, NULL));
+    hh_merkle_empty_root(&empty);
+    BCHECK(s.size == 0 && s.note == NULL && s.note_len == 0 && !s.frozen && s.time == 0);
+    BCHECK(hh_hash_equal(&s.root, &empty));
     hh_wdb_state_clear(&s);
-    return ok;
+    hh_wdb_state_clear(NULL);
+    hh_wdb_close(NULL);
+    tw_close(&f);
 }
 
 TEST(witness_db_unknown_origin)
 {
-    struct fixture f;
-    struct hh_wdb_state s;
-    struct hh_hash empty;
+    tb_each(witness_db_unknown_origin_on);
+}
 
-    CHECK(fixture_open(&f));
-    memset(&s, 0xaa, sizeof(s));
-    CHECK_OK(hh_wdb_state(f.w, ORIGIN, &s, NULL));
-    hh_merkle_empty_root(&empty);
-    CHECK(s.size == 0 && s.note == NULL && s.note_len == 0 && !s.frozen && s.time == 0);
-    CHECK(hh_hash_equal(&s.root, &empty));
-    hh_wdb_state_clear(&s);
-    hh_wdb_state_clear(NULL);
-    hh_wdb_close(NULL);
-    fixture_close(&f);
+static void witness_db_advance_and_stale_old_on(const struct tb_backend *be)
+{
+    struct tw_fixture f;
+    struct hh_error err = {0};
+    uint64_t cur = 99;
+
+    BCHECK(tw_open(&f, be));
+    BCHECK_OK(tw_advance(f.w, TW_ORIGIN, 0, 5, &cur, NULL));
+    BCHECK(cur == 0);
+    BCHECK(tw_state_is(f.w, TW_ORIGIN, 5, false));
+    /* a stale old size: refused, and the current size reported */
+    BCHECK(tw_advance(f.w, TW_ORIGIN, 0, 7, &cur, &err) == HH_ERR_CONFLICT);
+    BCHECK(cur == 5 && err.code == HH_ERR_CONFLICT && strstr(err.msg, "5") != NULL);
+    BCHECK(tw_advance(f.w, TW_ORIGIN, 6, 7, &cur, NULL) == HH_ERR_CONFLICT && cur == 5);
+    BCHECK(tw_advance(f.w, TW_ORIGIN, 4, 7, &cur, NULL) == HH_ERR_CONFLICT && cur == 5);
+    BCHECK(tw_state_is(f.w, TW_ORIGIN, 5, false));
+    /* the right old size advances */
+    BCHECK_OK(tw_advance(f.w, TW_ORIGIN, 5, 9, &cur, NULL));
+    BCHECK(cur == 5 && tw_state_is(f.w, TW_ORIGIN, 9, false));
+    /* origins are independent */
+    BCHECK_OK(tw_advance(f.w, "other.example/log", 0, 2, &cur, NULL));
+    BCHECK(tw_state_is(f.w, "other.example/log", 2, false) &&
+           tw_state_is(f.w, TW_ORIGIN, 9, false));
+    tw_close(&f);
 }
 
 TEST(witness_db_advance_and_stale_old)
 {
-    struct fixture f;
-    struct hh_error err = {0};
-    uint64_t cur = 99;
-
-    CHECK(fixture_open(&f));
-    CHECK_OK(advance(f.w, ORIGIN, 0, 5, &cur, NULL));
-    CHECK(cur == 0);
-    CHECK(state_is(f.w, ORIGIN, 5, 0));
-    /* a stale old size: refused, and the current size reported */
-    CHECK(advance(f.w, ORIGIN, 0, 7, &cur, &err) == HH_ERR_CONFLICT);
-    CHECK(cur == 5 && err.code == HH_ERR_CONFLICT && strstr(err.msg, "5") != NULL);
-    CHECK(advance(f.w, ORIGIN, 6, 7, &cur, NULL) == HH_ERR_CONFLICT && cur == 5);
-    CHECK(advance(f.w, ORIGIN, 4, 7, &cur, NULL) == HH_ERR_CONFLICT && cur == 5);
-    CHECK(state_is(f.w, ORIGIN, 5, 0));
-    /* the right old size advances */
-    CHECK_OK(advance(f.w, ORIGIN, 5, 9, &cur, NULL));
-    CHECK(cur == 5 && state_is(f.w, ORIGIN, 9, 0));
-    /* origins are independent */
-    CHECK_OK(advance(f.w, "other.example/log", 0, 2, &cur, NULL));
-    CHECK(state_is(f.w, "other.example/log", 2, 0) && state_is(f.w, ORIGIN, 9, 0));
-    fixture_close(&f);
+    tb_each(witness_db_advance_and_stale_old_on);
 }
 
 struct check_ctx {
@@ -154,9 +178,9 @@ static hh_status check_cb(void *ctx, const struct hh_wdb_state *cur, struct hh_e
     return HH_OK;
 }
 
-TEST(witness_db_check_refusing_writes_nothing)
+static void witness_db_check_refusing_writes_nothing_on(const struct tb_backend *be)
 {
-    struct fixture f;
+    struct tw_fixture f;
     struct hh_error err = {0};
     struct check_ctx c = {0, 0, HH_ERR_VERIFY};
     struct hh_hash root;
@@ -164,63 +188,73 @@ TEST(witness_db_check_refusing_writes_nothing)
     size_t len;
     uint64_t cur = 0;
 
-    CHECK(fixture_open(&f));
-    CHECK_OK(advance(f.w, ORIGIN, 0, 3, &cur, NULL));
-    root_n(8, &root);
-    len = note_n(8, note, sizeof(note));
-    CHECK(hh_wdb_advance(f.w, ORIGIN, 3, 8, &root, note, len, check_cb, &c, &cur, &err) ==
-          HH_ERR_VERIFY);
-    CHECK(c.calls == 1 && c.seen_size == 3 && cur == 3);
-    CHECK(err.code == HH_ERR_VERIFY && strcmp(err.msg, "the check refused") == 0);
-    CHECK(state_is(f.w, ORIGIN, 3, 0));
+    BCHECK(tw_open(&f, be));
+    BCHECK_OK(tw_advance(f.w, TW_ORIGIN, 0, 3, &cur, NULL));
+    tw_root(8, &root);
+    len = tw_note(8, note, sizeof(note));
+    BCHECK(hh_wdb_advance(f.w, TW_ORIGIN, 3, 8, &root, note, len, check_cb, &c, &cur, &err) ==
+           HH_ERR_VERIFY);
+    BCHECK(c.calls == 1 && c.seen_size == 3 && cur == 3);
+    BCHECK(err.code == HH_ERR_VERIFY && strcmp(err.msg, "the check refused") == 0);
+    BCHECK(tw_state_is(f.w, TW_ORIGIN, 3, false));
     /* another refusal code passes through too */
     c.answer = HH_ERR_CONFLICT;
-    CHECK(hh_wdb_advance(f.w, ORIGIN, 3, 8, &root, note, len, check_cb, &c, &cur, NULL) ==
-          HH_ERR_CONFLICT);
-    CHECK(state_is(f.w, ORIGIN, 3, 0));
+    BCHECK(hh_wdb_advance(f.w, TW_ORIGIN, 3, 8, &root, note, len, check_cb, &c, &cur, NULL) ==
+           HH_ERR_CONFLICT);
+    BCHECK(tw_state_is(f.w, TW_ORIGIN, 3, false));
     /* the check is not asked when the old size is stale */
     c.calls = 0;
-    CHECK(hh_wdb_advance(f.w, ORIGIN, 2, 8, &root, note, len, check_cb, &c, &cur, NULL) ==
-          HH_ERR_CONFLICT);
-    CHECK(c.calls == 0);
+    BCHECK(hh_wdb_advance(f.w, TW_ORIGIN, 2, 8, &root, note, len, check_cb, &c, &cur, NULL) ==
+           HH_ERR_CONFLICT);
+    BCHECK(c.calls == 0);
     /* and an accepting check lets it through */
     c.answer = HH_OK;
-    CHECK_OK(hh_wdb_advance(f.w, ORIGIN, 3, 8, &root, note, len, check_cb, &c, &cur, NULL));
-    CHECK(c.calls == 1 && state_is(f.w, ORIGIN, 8, 0));
-    fixture_close(&f);
+    BCHECK_OK(hh_wdb_advance(f.w, TW_ORIGIN, 3, 8, &root, note, len, check_cb, &c, &cur, NULL));
+    BCHECK(c.calls == 1 && tw_state_is(f.w, TW_ORIGIN, 8, false));
+    tw_close(&f);
 }
 
-TEST(witness_db_freeze)
+TEST(witness_db_check_refusing_writes_nothing)
 {
-    struct fixture f;
+    tb_each(witness_db_check_refusing_writes_nothing_on);
+}
+
+static void witness_db_freeze_on(const struct tb_backend *be)
+{
+    struct tw_fixture f;
     struct hh_error err = {0};
     struct check_ctx c = {0, 0, HH_OK};
     struct hh_wdb_state s;
     struct hh_hash root;
     uint64_t cur = 0;
 
-    CHECK(fixture_open(&f));
-    CHECK_OK(advance(f.w, ORIGIN, 0, 5, &cur, NULL));
-    CHECK_OK(hh_wdb_freeze(f.w, ORIGIN, NULL));
-    CHECK(state_is(f.w, ORIGIN, 5, 1));
-    root_n(7, &root);
-    CHECK(hh_wdb_advance(f.w, ORIGIN, 5, 7, &root, "n\n", 2, check_cb, &c, &cur, &err) ==
-          HH_ERR_VERIFY);
-    CHECK(cur == 5 && err.code == HH_ERR_VERIFY && strstr(err.msg, "frozen") != NULL);
-    CHECK(c.calls == 0);
-    CHECK(state_is(f.w, ORIGIN, 5, 1));
+    BCHECK(tw_open(&f, be));
+    BCHECK_OK(tw_advance(f.w, TW_ORIGIN, 0, 5, &cur, NULL));
+    BCHECK_OK(hh_wdb_freeze(f.w, TW_ORIGIN, NULL));
+    BCHECK(tw_state_is(f.w, TW_ORIGIN, 5, true));
+    tw_root(7, &root);
+    BCHECK(hh_wdb_advance(f.w, TW_ORIGIN, 5, 7, &root, "n\n", 2, check_cb, &c, &cur, &err) ==
+           HH_ERR_VERIFY);
+    BCHECK(cur == 5 && err.code == HH_ERR_VERIFY && strstr(err.msg, "frozen") != NULL);
+    BCHECK(c.calls == 0);
+    BCHECK(tw_state_is(f.w, TW_ORIGIN, 5, true));
     /* freezing twice is harmless */
-    CHECK_OK(hh_wdb_freeze(f.w, ORIGIN, NULL));
-    CHECK(state_is(f.w, ORIGIN, 5, 1));
+    BCHECK_OK(hh_wdb_freeze(f.w, TW_ORIGIN, NULL));
+    BCHECK(tw_state_is(f.w, TW_ORIGIN, 5, true));
     /* a log frozen before it was ever cosigned: size 0, no checkpoint, never advances */
-    CHECK_OK(hh_wdb_freeze(f.w, "other.example/log", NULL));
-    CHECK_OK(hh_wdb_state(f.w, "other.example/log", &s, NULL));
-    CHECK(s.size == 0 && s.frozen && s.note == NULL && s.note_len == 0);
+    BCHECK_OK(hh_wdb_freeze(f.w, "other.example/log", NULL));
+    BCHECK_OK(hh_wdb_state(f.w, "other.example/log", &s, NULL));
+    BCHECK(s.size == 0 && s.frozen && s.note == NULL && s.note_len == 0);
     hh_wdb_state_clear(&s);
-    CHECK(advance(f.w, "other.example/log", 0, 1, &cur, NULL) == HH_ERR_VERIFY && cur == 0);
-    CHECK(fixture_reopen(&f));
-    CHECK(state_is(f.w, ORIGIN, 5, 1));
-    fixture_close(&f);
+    BCHECK(tw_advance(f.w, "other.example/log", 0, 1, &cur, NULL) == HH_ERR_VERIFY && cur == 0);
+    BCHECK(tw_reopen(&f));
+    BCHECK(tw_state_is(f.w, TW_ORIGIN, 5, true));
+    tw_close(&f);
+}
+
+TEST(witness_db_freeze)
+{
+    tb_each(witness_db_freeze_on);
 }
 
 /* ---- racing advances ---- */
@@ -239,27 +273,27 @@ static void *race(void *arg)
     struct racer *r = arg;
 
     pthread_barrier_wait(r->start);
-    r->rc = advance(r->w, ORIGIN, r->old, r->new_size, &r->current, NULL);
+    r->rc = tw_advance(r->w, TW_ORIGIN, r->old, r->new_size, &r->current, NULL);
     return NULL;
 }
 
-TEST(witness_db_racing_advances)
+static void witness_db_racing_advances_on(const struct tb_backend *be)
 {
-    struct fixture f;
+    struct tw_fixture f;
     struct racer r[RACERS];
     pthread_t t[RACERS];
     pthread_barrier_t start;
     uint64_t size = 0;
     int bad = 0;
 
-    CHECK(fixture_open(&f));
+    BCHECK(tw_open(&f, be));
     for (int round = 0; round < 8; round++) {
         int wins = 0, conflicts = 0;
         uint64_t winner = 0;
         pthread_barrier_init(&start, NULL, RACERS);
         for (int i = 0; i < RACERS; i++) {
             r[i] = (struct racer){f.w, &start, size, size + 1 + (uint64_t)i, 0, HH_ERR_INTERNAL};
-            CHECK(pthread_create(&t[i], NULL, race, &r[i]) == 0);
+            BCHECK(pthread_create(&t[i], NULL, race, &r[i]) == 0);
         }
         for (int i = 0; i < RACERS; i++)
             pthread_join(t[i], NULL);
@@ -272,11 +306,16 @@ TEST(witness_db_racing_advances)
         }
         for (int i = 0; i < RACERS; i++)
             conflicts += r[i].rc == HH_ERR_CONFLICT && r[i].current == winner;
-        bad += wins != 1 || conflicts != RACERS - 1 || !state_is(f.w, ORIGIN, winner, 0);
+        bad += wins != 1 || conflicts != RACERS - 1 || !tw_state_is(f.w, TW_ORIGIN, winner, false);
         size = winner;
     }
-    CHECK(bad == 0);
-    fixture_close(&f);
+    BCHECK(bad == 0);
+    tw_close(&f);
+}
+
+TEST(witness_db_racing_advances)
+{
+    tb_each(witness_db_racing_advances_on);
 }
 
 /* ---- each_state ---- */
@@ -285,7 +324,7 @@ struct seen_states {
     int n;
     char origins[4][64];
     uint64_t sizes[4];
-    int frozen[4];
+    bool frozen[4];
 };
 
 static void collect_state(void *ctx, const char *origin, const struct hh_wdb_state *s)
@@ -300,68 +339,79 @@ static void collect_state(void *ctx, const char *origin, const struct hh_wdb_sta
     x->n++;
 }
 
-TEST(witness_db_each_state)
+static void witness_db_each_state_on(const struct tb_backend *be)
 {
-    struct fixture f;
+    struct tw_fixture f;
     struct seen_states x;
     uint64_t cur = 0;
 
-    CHECK(fixture_open(&f));
+    BCHECK(tw_open(&f, be));
     memset(&x, 0, sizeof(x));
-    CHECK_OK(hh_wdb_each_state(f.w, collect_state, &x, NULL));
-    CHECK(x.n == 0);
-    CHECK_OK(advance(f.w, "b.example/log", 0, 4, &cur, NULL));
-    CHECK_OK(advance(f.w, "a.example/log", 0, 2, &cur, NULL));
-    CHECK_OK(hh_wdb_freeze(f.w, "c.example/log", NULL));
-    CHECK_OK(hh_wdb_each_state(f.w, collect_state, &x, NULL));
-    CHECK(x.n == 3);
-    CHECK(strcmp(x.origins[0], "a.example/log") == 0 && x.sizes[0] == 2 && !x.frozen[0]);
-    CHECK(strcmp(x.origins[1], "b.example/log") == 0 && x.sizes[1] == 4 && !x.frozen[1]);
-    CHECK(strcmp(x.origins[2], "c.example/log") == 0 && x.sizes[2] == 0 && x.frozen[2]);
-    fixture_close(&f);
+    BCHECK_OK(hh_wdb_each_state(f.w, collect_state, &x, NULL));
+    BCHECK(x.n == 0);
+    BCHECK_OK(tw_advance(f.w, "b.example/log", 0, 4, &cur, NULL));
+    BCHECK_OK(tw_advance(f.w, "a.example/log", 0, 2, &cur, NULL));
+    BCHECK_OK(hh_wdb_freeze(f.w, "c.example/log", NULL));
+    BCHECK_OK(hh_wdb_each_state(f.w, collect_state, &x, NULL));
+    BCHECK(x.n == 3);
+    BCHECK(strcmp(x.origins[0], "a.example/log") == 0 && x.sizes[0] == 2 && !x.frozen[0]);
+    BCHECK(strcmp(x.origins[1], "b.example/log") == 0 && x.sizes[1] == 4 && !x.frozen[1]);
+    BCHECK(strcmp(x.origins[2], "c.example/log") == 0 && x.sizes[2] == 0 && x.frozen[2]);
+    tw_close(&f);
+}
+
+TEST(witness_db_each_state)
+{
+    tb_each(witness_db_each_state_on);
 }
 
 /* ---- cosignatures ---- */
 
 #define LINE(w, n) "\xe2\x80\x94 " w " cosig-" #n "\n"
 
-TEST(witness_db_cosignatures)
+static void witness_db_cosignatures_on(const struct tb_backend *be)
 {
-    struct fixture f;
+    struct tw_fixture f;
     struct hh_error err = {0};
     uint64_t size = 1, ts = 1;
     char *lines = NULL;
     size_t len = 9;
 
-    CHECK(fixture_open(&f));
-    CHECK(hh_wdb_last_cosignature(f.w, "w1", &size, &ts, &err) == HH_ERR_NOT_FOUND);
-    CHECK(size == 0 && ts == 0 && err.code == HH_ERR_NOT_FOUND);
-    CHECK_OK(hh_wdb_cosignatures(f.w, 5, &lines, &len, NULL));
-    CHECK(lines != NULL && len == 0 && lines[0] == '\0');
+    BCHECK(tw_open(&f, be));
+    BCHECK(hh_wdb_last_cosignature(f.w, "w1", &size, &ts, &err) == HH_ERR_NOT_FOUND);
+    BCHECK(size == 0 && ts == 0 && err.code == HH_ERR_NOT_FOUND);
+    BCHECK_OK(hh_wdb_cosignatures(f.w, 5, &lines, &len, NULL));
+    BCHECK(lines != NULL && len == 0 && lines[0] == '\0');
     free(lines);
-    CHECK_OK(hh_wdb_put_cosignature(f.w, 5, "w2", LINE("w2", 5), 101, NULL));
-    CHECK_OK(hh_wdb_put_cosignature(f.w, 5, "w1", LINE("w1", 5), 100, NULL));
-    CHECK_OK(hh_wdb_put_cosignature(f.w, 7, "w1", LINE("w1", 7), 102, NULL));
-    CHECK_OK(hh_wdb_put_cosignature(f.w, 3, "w1", LINE("w1", 3), 99, NULL));
+    BCHECK_OK(hh_wdb_put_cosignature(f.w, 5, "w2", LINE("w2", 5), 101, NULL));
+    BCHECK_OK(hh_wdb_put_cosignature(f.w, 5, "w1", LINE("w1", 5), 100, NULL));
+    BCHECK_OK(hh_wdb_put_cosignature(f.w, 7, "w1", LINE("w1", 7), 102, NULL));
+    BCHECK_OK(hh_wdb_put_cosignature(f.w, 3, "w1", LINE("w1", 3), 99, NULL));
     /* the lines for one size, in witness order */
-    CHECK_OK(hh_wdb_cosignatures(f.w, 5, &lines, &len, NULL));
-    CHECK(lines != NULL && strcmp(lines, LINE("w1", 5) LINE("w2", 5)) == 0 && len == strlen(lines));
+    BCHECK_OK(hh_wdb_cosignatures(f.w, 5, &lines, &len, NULL));
+    BCHECK(lines != NULL && strcmp(lines, LINE("w1", 5) LINE("w2", 5)) == 0 &&
+           len == strlen(lines));
     free(lines);
-    CHECK_OK(hh_wdb_cosignatures(f.w, 6, &lines, &len, NULL));
-    CHECK(lines != NULL && len == 0);
+    BCHECK_OK(hh_wdb_cosignatures(f.w, 6, &lines, &len, NULL));
+    BCHECK(lines != NULL && len == 0);
     free(lines);
     /* the latest by size, not by insertion */
-    CHECK_OK(hh_wdb_last_cosignature(f.w, "w1", &size, &ts, NULL));
-    CHECK(size == 7 && ts == 102);
-    CHECK_OK(hh_wdb_last_cosignature(f.w, "w2", &size, &ts, NULL));
-    CHECK(size == 5 && ts == 101);
-    CHECK(hh_wdb_last_cosignature(f.w, "w3", &size, &ts, NULL) == HH_ERR_NOT_FOUND);
+    BCHECK_OK(hh_wdb_last_cosignature(f.w, "w1", &size, &ts, NULL));
+    BCHECK(size == 7 && ts == 102);
+    BCHECK_OK(hh_wdb_last_cosignature(f.w, "w2", &size, &ts, NULL));
+    BCHECK(size == 5 && ts == 101);
+    BCHECK(hh_wdb_last_cosignature(f.w, "w3", &size, &ts, NULL) == HH_ERR_NOT_FOUND);
     /* a second cosignature by the same witness on the same size replaces the first */
-    CHECK_OK(hh_wdb_put_cosignature(f.w, 5, "w1", LINE("w1", 55), 103, NULL));
-    CHECK_OK(hh_wdb_cosignatures(f.w, 5, &lines, &len, NULL));
-    CHECK(lines != NULL && strcmp(lines, LINE("w1", 55) LINE("w2", 5)) == 0);
+    BCHECK_OK(hh_wdb_put_cosignature(f.w, 5, "w1", LINE("w1", 55), 103, NULL));
+    BCHECK_OK(hh_wdb_cosignatures(f.w, 5, &lines, &len, NULL));
+    BCHECK(lines != NULL && strcmp(lines, LINE("w1", 55) LINE("w2", 5)) == 0);
     free(lines);
-    fixture_close(&f);
+    tw_close(&f);
+}
+
+TEST(witness_db_cosignatures)
+{
+    tb_each(witness_db_cosignatures_on);
 }
 
 /* ---- evidence ---- */
@@ -393,15 +443,15 @@ static void collect_evidence(void *ctx, int64_t id, const char *origin, const ch
 static const char body1[] = "{\"kind\": \"split-view\"}";
 static const char body2[] = "{\"kind\": \"bad-data\", \"nul\": \"\0\"}"; /* bytes, not a string */
 
-static int evidence_is(struct hh_wdb *w, int64_t id1, int64_t id2)
+static bool evidence_is(struct hh_wdb *w, int64_t id1, int64_t id2)
 {
     struct seen_evidence x;
     int64_t now = (int64_t)time(NULL);
 
     memset(&x, 0, sizeof(x));
     if (hh_wdb_each_evidence(w, collect_evidence, &x, NULL) != HH_OK || x.n != 2)
-        return 0;
-    return x.ids[0] == id1 && x.ids[1] == id2 && strcmp(x.origins[0], ORIGIN) == 0 &&
+        return false;
+    return x.ids[0] == id1 && x.ids[1] == id2 && strcmp(x.origins[0], TW_ORIGIN) == 0 &&
            strcmp(x.kinds[0], "split-view") == 0 && x.lens[0] == sizeof(body1) - 1 &&
            memcmp(x.bodies[0], body1, x.lens[0]) == 0 &&
            strcmp(x.origins[1], "other.example/log") == 0 && strcmp(x.kinds[1], "bad-data") == 0 &&
@@ -409,162 +459,249 @@ static int evidence_is(struct hh_wdb *w, int64_t id1, int64_t id2)
            x.times[0] > now - 60 && x.times[0] <= now && x.times[1] >= x.times[0];
 }
 
-TEST(witness_db_evidence)
+static void witness_db_evidence_on(const struct tb_backend *be)
 {
-    struct fixture f;
+    struct tw_fixture f;
     struct seen_evidence x;
     int64_t id1 = 0, id2 = 0;
 
-    CHECK(fixture_open(&f));
+    BCHECK(tw_open(&f, be));
     memset(&x, 0, sizeof(x));
-    CHECK_OK(hh_wdb_each_evidence(f.w, collect_evidence, &x, NULL));
-    CHECK(x.n == 0);
-    CHECK_OK(hh_wdb_add_evidence(f.w, ORIGIN, "split-view", "key1", body1, sizeof(body1) - 1, &id1,
-                                 NULL));
-    CHECK_OK(hh_wdb_add_evidence(f.w, "other.example/log", "bad-data", "key2", body2,
-                                 sizeof(body2) - 1, &id2, NULL));
-    CHECK(id1 > 0 && id2 > id1);
-    CHECK(evidence_is(f.w, id1, id2));
+    BCHECK_OK(hh_wdb_each_evidence(f.w, collect_evidence, &x, NULL));
+    BCHECK(x.n == 0);
+    BCHECK_OK(hh_wdb_add_evidence(f.w, TW_ORIGIN, "split-view", "key1", body1, sizeof(body1) - 1,
+                                  &id1, NULL));
+    BCHECK_OK(hh_wdb_add_evidence(f.w, "other.example/log", "bad-data", "key2", body2,
+                                  sizeof(body2) - 1, &id2, NULL));
+    BCHECK(id1 > 0 && id2 > id1);
+    BCHECK(evidence_is(f.w, id1, id2));
     /* the same conflict again (same key) is not stored twice */
     int64_t id3 = 0;
-    CHECK_ERR(hh_wdb_add_evidence(f.w, ORIGIN, "split-view", "key1", body1, sizeof(body1) - 1, &id3,
-                                  NULL),
-              HH_ERR_CONFLICT);
-    CHECK(id3 == 0);
-    CHECK(evidence_is(f.w, id1, id2));
-    fixture_close(&f);
+    BCHECK_ERR(hh_wdb_add_evidence(f.w, TW_ORIGIN, "split-view", "key1", body1, sizeof(body1) - 1,
+                                   &id3, NULL),
+               HH_ERR_CONFLICT);
+    BCHECK(id3 == 0);
+    BCHECK(evidence_is(f.w, id1, id2));
+    tw_close(&f);
+}
+
+TEST(witness_db_evidence)
+{
+    tb_each(witness_db_evidence_on);
 }
 
 /* ---- peers ---- */
 
-TEST(witness_db_peer_health)
+static void witness_db_peer_health_on(const struct tb_backend *be)
 {
-    struct fixture f;
+    struct tw_fixture f;
     struct hh_wdb_peer p;
     int64_t now = (int64_t)time(NULL);
 
-    CHECK(fixture_open(&f));
+    BCHECK(tw_open(&f, be));
     memset(&p, 0xaa, sizeof(p));
-    CHECK_OK(hh_wdb_peer(f.w, "bob", &p, NULL));
-    CHECK(p.last_ok == 0 && p.last_error_time == 0 && p.failures == 0 && p.last_error[0] == '\0');
+    BCHECK_OK(hh_wdb_peer(f.w, "bob", &p, NULL));
+    BCHECK(p.last_ok == 0 && p.last_error_time == 0 && p.failures == 0 && p.last_error[0] == '\0');
     hh_wdb_peer_error(f.w, "bob", "connection refused");
     hh_wdb_peer_error(f.w, "bob", "timeout after 30 s");
-    CHECK_OK(hh_wdb_peer(f.w, "bob", &p, NULL));
-    CHECK(p.failures == 2 && strcmp(p.last_error, "timeout after 30 s") == 0);
-    CHECK(p.last_ok == 0 && p.last_error_time >= now && p.last_error_time <= now + 60);
+    BCHECK_OK(hh_wdb_peer(f.w, "bob", &p, NULL));
+    BCHECK(p.failures == 2 && strcmp(p.last_error, "timeout after 30 s") == 0);
+    BCHECK(p.last_ok == 0 && p.last_error_time >= now && p.last_error_time <= now + 60);
     hh_wdb_peer_ok(f.w, "bob");
-    CHECK_OK(hh_wdb_peer(f.w, "bob", &p, NULL));
-    CHECK(p.failures == 0 && p.last_ok >= now && p.last_ok <= now + 60);
-    CHECK(strcmp(p.last_error, "timeout after 30 s") == 0 && p.last_error_time >= now);
+    BCHECK_OK(hh_wdb_peer(f.w, "bob", &p, NULL));
+    BCHECK(p.failures == 0 && p.last_ok >= now && p.last_ok <= now + 60);
+    BCHECK(strcmp(p.last_error, "timeout after 30 s") == 0 && p.last_error_time >= now);
     hh_wdb_peer_error(f.w, "bob", "HTTP 500");
-    CHECK_OK(hh_wdb_peer(f.w, "bob", &p, NULL));
-    CHECK(p.failures == 1 && strcmp(p.last_error, "HTTP 500") == 0 && p.last_ok >= now);
+    BCHECK_OK(hh_wdb_peer(f.w, "bob", &p, NULL));
+    BCHECK(p.failures == 1 && strcmp(p.last_error, "HTTP 500") == 0 && p.last_ok >= now);
     /* a first contact that succeeds, and peers kept apart */
     hh_wdb_peer_ok(f.w, "carol");
-    CHECK_OK(hh_wdb_peer(f.w, "carol", &p, NULL));
-    CHECK(p.failures == 0 && p.last_ok >= now && p.last_error[0] == '\0' && p.last_error_time == 0);
-    CHECK(fixture_reopen(&f));
-    CHECK_OK(hh_wdb_peer(f.w, "bob", &p, NULL));
-    CHECK(p.failures == 1 && strcmp(p.last_error, "HTTP 500") == 0);
-    fixture_close(&f);
+    BCHECK_OK(hh_wdb_peer(f.w, "carol", &p, NULL));
+    BCHECK(p.failures == 0 && p.last_ok >= now && p.last_error[0] == '\0' &&
+           p.last_error_time == 0);
+    BCHECK(tw_reopen(&f));
+    BCHECK_OK(hh_wdb_peer(f.w, "bob", &p, NULL));
+    BCHECK(p.failures == 1 && strcmp(p.last_error, "HTTP 500") == 0);
+    tw_close(&f);
+}
+
+TEST(witness_db_peer_health)
+{
+    tb_each(witness_db_peer_health_on);
 }
 
 /* ---- persistence and schema ---- */
 
-TEST(witness_db_reopen_keeps_everything)
+static void witness_db_reopen_keeps_everything_on(const struct tb_backend *be)
 {
-    struct fixture f;
+    struct tw_fixture f;
     struct hh_wdb_peer p;
     uint64_t cur = 0, size = 0, ts = 0;
     int64_t id1 = 0, id2 = 0;
     char *lines = NULL;
     size_t len = 0;
 
-    CHECK(fixture_open(&f));
-    CHECK_OK(advance(f.w, ORIGIN, 0, 5, &cur, NULL));
-    CHECK_OK(advance(f.w, "other.example/log", 0, 3, &cur, NULL));
-    CHECK_OK(hh_wdb_freeze(f.w, "other.example/log", NULL));
-    CHECK_OK(hh_wdb_put_cosignature(f.w, 5, "w1", LINE("w1", 5), 100, NULL));
-    CHECK_OK(hh_wdb_add_evidence(f.w, ORIGIN, "split-view", "key1", body1, sizeof(body1) - 1, &id1,
-                                 NULL));
-    CHECK_OK(hh_wdb_add_evidence(f.w, "other.example/log", "bad-data", "key2", body2,
-                                 sizeof(body2) - 1, &id2, NULL));
+    BCHECK(tw_open(&f, be));
+    BCHECK_OK(tw_advance(f.w, TW_ORIGIN, 0, 5, &cur, NULL));
+    BCHECK_OK(tw_advance(f.w, "other.example/log", 0, 3, &cur, NULL));
+    BCHECK_OK(hh_wdb_freeze(f.w, "other.example/log", NULL));
+    BCHECK_OK(hh_wdb_put_cosignature(f.w, 5, "w1", LINE("w1", 5), 100, NULL));
+    BCHECK_OK(hh_wdb_add_evidence(f.w, TW_ORIGIN, "split-view", "key1", body1, sizeof(body1) - 1,
+                                  &id1, NULL));
+    BCHECK_OK(hh_wdb_add_evidence(f.w, "other.example/log", "bad-data", "key2", body2,
+                                  sizeof(body2) - 1, &id2, NULL));
     hh_wdb_peer_error(f.w, "bob", "down");
-    CHECK(fixture_reopen(&f));
-    CHECK(state_is(f.w, ORIGIN, 5, 0) && state_is(f.w, "other.example/log", 3, 1));
-    CHECK(advance(f.w, ORIGIN, 0, 6, &cur, NULL) == HH_ERR_CONFLICT && cur == 5);
-    CHECK_OK(hh_wdb_cosignatures(f.w, 5, &lines, &len, NULL));
-    CHECK(lines != NULL && strcmp(lines, LINE("w1", 5)) == 0);
+    BCHECK(tw_reopen(&f));
+    BCHECK(tw_state_is(f.w, TW_ORIGIN, 5, false) && tw_state_is(f.w, "other.example/log", 3, true));
+    BCHECK(tw_advance(f.w, TW_ORIGIN, 0, 6, &cur, NULL) == HH_ERR_CONFLICT && cur == 5);
+    BCHECK_OK(hh_wdb_cosignatures(f.w, 5, &lines, &len, NULL));
+    BCHECK(lines != NULL && strcmp(lines, LINE("w1", 5)) == 0);
     free(lines);
-    CHECK_OK(hh_wdb_last_cosignature(f.w, "w1", &size, &ts, NULL));
-    CHECK(size == 5 && ts == 100);
-    CHECK(evidence_is(f.w, id1, id2));
-    CHECK_OK(hh_wdb_peer(f.w, "bob", &p, NULL));
-    CHECK(p.failures == 1 && strcmp(p.last_error, "down") == 0);
+    BCHECK_OK(hh_wdb_last_cosignature(f.w, "w1", &size, &ts, NULL));
+    BCHECK(size == 5 && ts == 100);
+    BCHECK(evidence_is(f.w, id1, id2));
+    BCHECK_OK(hh_wdb_peer(f.w, "bob", &p, NULL));
+    BCHECK(p.failures == 1 && strcmp(p.last_error, "down") == 0);
     /* ids keep increasing after a reopen */
-    CHECK_OK(hh_wdb_add_evidence(f.w, ORIGIN, "inconsistent", "key3", "{}", 2, &id1, NULL));
-    CHECK(id1 > id2);
-    fixture_close(&f);
+    BCHECK_OK(hh_wdb_add_evidence(f.w, TW_ORIGIN, "inconsistent", "key3", "{}", 2, &id1, NULL));
+    BCHECK(id1 > id2);
+    tw_close(&f);
 }
 
-static int set_user_version(const char *path, int v)
+TEST(witness_db_reopen_keeps_everything)
 {
-    char sql[64];
-    sqlite3 *db = NULL;
-    int ok;
-
-    snprintf(sql, sizeof(sql), "PRAGMA user_version=%d", v);
-    ok = sqlite3_open(path, &db) == SQLITE_OK &&
-         sqlite3_exec(db, sql, NULL, NULL, NULL) == SQLITE_OK;
-    sqlite3_close(db);
-    return ok;
+    tb_each(witness_db_reopen_keeps_everything_on);
 }
 
-TEST(witness_db_schema_too_new_refused)
+/* ---- the limits of witness_db.h ---- */
+
+struct counts {
+    int states, evidence;
+};
+
+static void count_state(void *ctx, const char *origin, const struct hh_wdb_state *s)
 {
-    struct fixture f;
-    struct hh_error err = {0};
-    struct hh_wdb *w = (struct hh_wdb *)&f;
-    uint64_t cur = 0;
-
-    CHECK(fixture_open(&f));
-    CHECK_OK(advance(f.w, ORIGIN, 0, 5, &cur, NULL));
-    hh_wdb_close(f.w);
-    f.w = NULL;
-    CHECK(set_user_version(f.path, 99));
-    CHECK(hh_wdb_open(f.path, &w, &err) == HH_ERR_INVALID);
-    CHECK(w == NULL && err.code == HH_ERR_INVALID && strstr(err.msg, "99") != NULL);
-    /* back at the version it knows, the data is still there */
-    CHECK(set_user_version(f.path, 1));
-    CHECK_OK(hh_wdb_open(f.path, &f.w, NULL));
-    CHECK(state_is(f.w, ORIGIN, 5, 0));
-    fixture_close(&f);
+    (void)origin;
+    (void)s;
+    ((struct counts *)ctx)->states++;
 }
 
-TEST(witness_db_open_errors)
+static void count_evidence(void *ctx, int64_t id, const char *origin, const char *kind,
+                           const char *json, size_t len, int64_t t)
+{
+    (void)id;
+    (void)origin;
+    (void)kind;
+    (void)json;
+    (void)len;
+    (void)t;
+    ((struct counts *)ctx)->evidence++;
+}
+
+/* Names: missing, empty, one byte too long; and exactly at the limit is fine. */
+static void check_name_limits(struct hh_wdb *w, char *name)
 {
     struct hh_error err = {0};
-    struct hh_wdb *w = (struct hh_wdb *)&err;
-    char dir[64];
-    char path[128];
-    FILE *fp;
+    struct hh_wdb_state s;
+    uint64_t cur = 9;
 
-    CHECK(hh_wdb_open("/nonexistent-dir-hh/witness.db", &w, &err) == HH_ERR_IO);
-    CHECK(w == NULL && err.code == HH_ERR_IO && err.msg[0] != '\0');
-    /* a file that is not a database */
-    snprintf(dir, sizeof(dir), "/tmp/hh_wdb_XXXXXX");
-    CHECK(mkdtemp(dir) != NULL);
-    snprintf(path, sizeof(path), "%s/witness.db", dir);
-    fp = fopen(path, "wb");
-    CHECK(fp != NULL);
-    if (fp != NULL) {
-        for (int i = 0; i < 256; i++)
-            fputs("this is not an SQLite database\n", fp);
-        fclose(fp);
-    }
-    w = (struct hh_wdb *)&err;
-    CHECK(hh_wdb_open(path, &w, &err) == HH_ERR_IO);
-    CHECK(w == NULL);
-    unlink(path);
-    rmdir(dir);
+    memset(name, 'o', HH_WDB_NAME_MAX + 1);
+    name[HH_WDB_NAME_MAX + 1] = '\0';
+    BCHECK_ERR(hh_wdb_state(w, name, &s, &err), HH_ERR_TOO_LARGE);
+    BCHECK(strstr(err.msg, "longer than 255 bytes") != NULL && s.note == NULL);
+    BCHECK_ERR(tw_advance(w, name, 0, 1, &cur, &err), HH_ERR_TOO_LARGE);
+    BCHECK(cur == 0);
+    BCHECK_ERR(hh_wdb_freeze(w, name, &err), HH_ERR_TOO_LARGE);
+    BCHECK_ERR(hh_wdb_freeze(w, "", &err), HH_ERR_INVALID);
+    BCHECK_ERR(hh_wdb_freeze(w, NULL, &err), HH_ERR_INVALID);
+    BCHECK(strstr(err.msg, "no origin given") != NULL);
+    BCHECK_ERR(hh_wdb_put_cosignature(w, 1, name, "line\n", 1, &err), HH_ERR_TOO_LARGE);
+    hh_wdb_peer_error(w, name, "refused"); /* ignored */
+    hh_wdb_peer_ok(w, "");
+    name[HH_WDB_NAME_MAX] = '\0'; /* the longest name */
+    BCHECK_OK(tw_advance(w, name, 0, 1, &cur, &err));
+    BCHECK(tw_state_is(w, name, 1, false));
+}
+
+static void check_advance_limits(struct hh_wdb *w)
+{
+    struct hh_error err = {0};
+    struct hh_hash root = {{1}};
+    uint64_t cur = 9;
+
+    BCHECK_ERR(hh_wdb_advance(w, TW_ORIGIN, 0, 1, NULL, "n", 1, NULL, NULL, &cur, &err),
+               HH_ERR_INVALID);
+    BCHECK_ERR(hh_wdb_advance(w, TW_ORIGIN, 0, 1, &root, NULL, 0, NULL, NULL, &cur, &err),
+               HH_ERR_INVALID);
+    BCHECK_ERR(hh_wdb_advance(w, TW_ORIGIN, 0, 1, &root, "n", HH_NOTE_MAX_BYTES + 1, NULL, NULL,
+                              &cur, &err),
+               HH_ERR_TOO_LARGE);
+    BCHECK_ERR(hh_wdb_advance(w, TW_ORIGIN, 0, (uint64_t)INT64_MAX + 1, &root, "n", 1, NULL, NULL,
+                              &cur, &err),
+               HH_ERR_TOO_LARGE);
+    BCHECK(cur == 0 && strstr(err.msg, "9223372036854775808") != NULL);
+}
+
+static void check_record_limits(struct hh_wdb *w)
+{
+    static char line[HH_WDB_LINE_MAX + 2];
+    struct hh_error err = {0};
+    int64_t id = 9;
+
+    memset(line, 'l', HH_WDB_LINE_MAX + 1);
+    BCHECK_ERR(hh_wdb_put_cosignature(w, 1, "w1", line, 1, &err), HH_ERR_TOO_LARGE);
+    BCHECK_ERR(hh_wdb_put_cosignature(w, 1, "w1", NULL, 1, &err), HH_ERR_INVALID);
+    BCHECK_ERR(hh_wdb_put_cosignature(w, (uint64_t)INT64_MAX + 1, "w1", "l\n", 1, &err),
+               HH_ERR_TOO_LARGE);
+    BCHECK_ERR(hh_wdb_put_cosignature(w, 1, "w1", "l\n", UINT64_MAX, &err), HH_ERR_TOO_LARGE);
+    BCHECK_ERR(hh_wdb_add_evidence(w, TW_ORIGIN, "split-view", "key1", "{}",
+                                   HH_EVIDENCE_MAX_BYTES + 1, &id, &err),
+               HH_ERR_TOO_LARGE);
+    BCHECK(id == 0);
+    BCHECK_ERR(hh_wdb_add_evidence(w, TW_ORIGIN, "split-view", "key1", NULL, 0, &id, &err),
+               HH_ERR_INVALID);
+    BCHECK_ERR(hh_wdb_add_evidence(w, TW_ORIGIN, "", "key1", "{}", 2, &id, &err), HH_ERR_INVALID);
+    BCHECK_ERR(hh_wdb_add_evidence(w, TW_ORIGIN, "split-view", NULL, "{}", 2, &id, &err),
+               HH_ERR_INVALID);
+    BCHECK_ERR(hh_wdb_each_state(w, NULL, NULL, &err), HH_ERR_INVALID);
+    BCHECK_ERR(hh_wdb_each_evidence(w, NULL, NULL, &err), HH_ERR_INVALID);
+}
+
+/* A reason is kept to HH_ERROR_MSG_MAX - 1 bytes, never splitting a UTF-8 character. */
+static void check_peer_reason(struct hh_wdb *w)
+{
+    char reason[HH_ERROR_MSG_MAX + 8];
+    struct hh_wdb_peer p;
+
+    memset(reason, 'r', HH_ERROR_MSG_MAX - 2);
+    memcpy(reason + HH_ERROR_MSG_MAX - 2, "\xe2\x80\x94 end", 8); /* an em dash across the cut */
+    hh_wdb_peer_error(w, "bob", reason);
+    BCHECK_OK(hh_wdb_peer(w, "bob", &p, NULL));
+    BCHECK(p.failures == 1 && strlen(p.last_error) == HH_ERROR_MSG_MAX - 2);
+    BCHECK(memcmp(p.last_error, reason, HH_ERROR_MSG_MAX - 2) == 0);
+    hh_wdb_peer_error(w, "carol", NULL);
+    BCHECK_OK(hh_wdb_peer(w, "carol", &p, NULL));
+    BCHECK(p.failures == 1 && p.last_error[0] == '\0');
+}
+
+static void witness_db_limits_on(const struct tb_backend *be)
+{
+    static char name[HH_WDB_NAME_MAX + 2];
+    struct tw_fixture f;
+    struct counts n = {0, 0};
+
+    BCHECK(tw_open(&f, be));
+    check_advance_limits(f.w);
+    check_record_limits(f.w);
+    BCHECK_OK(hh_wdb_each_state(f.w, count_state, &n, NULL));
+    BCHECK_OK(hh_wdb_each_evidence(f.w, count_evidence, &n, NULL));
+    BCHECK(n.states == 0 && n.evidence == 0); /* nothing refused was written */
+    check_name_limits(f.w, name);
+    check_peer_reason(f.w);
+    tw_close(&f);
+}
+
+TEST(witness_db_limits)
+{
+    tb_each(witness_db_limits_on);
 }

@@ -18,6 +18,7 @@
 
 struct hh_server {
     struct MHD_Daemon *daemon;
+    MHD_socket quiesced_fd; /* the listening socket once quiesced (ours to close), or -1 */
     struct hh_server_config cfg;
     char host[256];
     struct hh_tile_cache *tiles; /* full tiles served (tile_cache.h) */

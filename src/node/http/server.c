@@ -266,6 +266,7 @@ hh_status hh_server_start(const struct hh_server_config *cfg, struct hh_server *
     if (s == NULL)
         return hh_error_set(err, HH_ERR_NOMEM, "out of memory");
     s->cfg = *cfg;
+    s->quiesced_fd = MHD_INVALID_SOCKET;
     snprintf(s->host, sizeof(s->host), "%s", cfg->host);
     s->cfg.host = s->host;
     s->tiles = hh_tile_cache_new(HH_TILE_CACHE_DEFAULT_BYTES);
@@ -294,8 +295,8 @@ hh_status hh_server_start(const struct hh_server_config *cfg, struct hh_server *
 
 void hh_server_quiesce(struct hh_server *s)
 {
-    if (s != NULL)
-        MHD_quiesce_daemon(s->daemon);
+    if (s != NULL && s->quiesced_fd == MHD_INVALID_SOCKET)
+        s->quiesced_fd = MHD_quiesce_daemon(s->daemon);
 }
 
 void hh_server_stop(struct hh_server *s)
@@ -310,6 +311,8 @@ void hh_server_stop(struct hh_server *s)
         usleep(10000);
     }
     MHD_stop_daemon(s->daemon);
+    if (s->quiesced_fd != MHD_INVALID_SOCKET) /* the daemon no longer owns it */
+        close(s->quiesced_fd);
     hh_tile_cache_free(s->tiles);
     free(s);
 }

@@ -45,7 +45,11 @@ struct hh_server_config {
 hh_status hh_server_start(const struct hh_server_config *cfg, struct hh_server **out,
                           uint16_t *bound_port, struct hh_error *err) HH_MUST_CHECK;
 
-/* Stops accepting new connections; open ones are still served. NULL is fine. */
+/*
+ * Stops accepting new connections; open ones are still served. The
+ * listening socket stays open (connections arriving meanwhile wait in its
+ * backlog) until hh_server_stop closes it, which refuses them. NULL is fine.
+ */
 void hh_server_quiesce(struct hh_server *s);
 
 /*

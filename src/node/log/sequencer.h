@@ -41,7 +41,11 @@ struct hh_sequencer_config {
     uint32_t checkpoint_interval_ms; /* the least time between two checkpoints */
     uint32_t batch_max;
     uint32_t queue_max;
-    /* Called on the sequencer thread after each new checkpoint is stored (may be NULL). */
+    /*
+     * Called after each new checkpoint is stored (may be NULL): on the
+     * sequencer thread, and for the one hh_sequencer_start signs for
+     * entries left uncheckpointed, on the thread that starts it.
+     */
     void (*on_checkpoint)(void *ctx, uint64_t size);
     void *ctx;
 };
@@ -69,7 +73,8 @@ hh_status hh_sequencer_start(struct hh_store *store, const struct hh_sequencer_c
 /*
  * Queues an entry (copied). done is called exactly once, later, from the
  * sequencer thread, unless this returns an error: HH_ERR_TOO_LARGE when the
- * queue is full, HH_ERR_CONFLICT when the sequencer is stopping or stopped.
+ * queue is full or the entry is not 1..HH_ENTRY_MAX bytes, HH_ERR_CONFLICT
+ * when the sequencer is stopping or stopped.
  */
 hh_status hh_sequencer_submit(struct hh_sequencer *q, const struct hh_hash *id, const uint8_t *data,
                               size_t len, bool want_checkpoint, hh_sequenced_fn done, void *ctx,

@@ -1,12 +1,17 @@
 /*
- * store.c - the public store functions: argument and limit checks shared by
- * every backend, then dispatch through the backend's struct hh_store_ops.
+ * store.c - the public store functions: opening by URI, argument and limit
+ * checks shared by every backend, then dispatch through the backend's
+ * struct hh_store_ops.
  *
- * Outputs are zeroed before any check, so a failed call leaves them empty.
- * What is checked here is promised to backends in store_impl.h; what needs
- * the stored state (sizes, duplicates, checkpoint order) is the backend's.
+ * Outputs are zeroed before any check and again when a backend fails, so a
+ * failed call leaves them empty. What is checked here is promised to
+ * backends in store_impl.h; what needs the stored state (sizes, duplicates,
+ * checkpoint order) is the backend's.
  */
 #include "storage/store_impl.h"
+
+#include "storage/sqlite/sqlite_backends.h"
+#include "storage/uri.h"
 
 #include <inttypes.h>
 #include <stdlib.h>
@@ -21,6 +26,24 @@ static hh_status check_store(const struct hh_store *s, struct hh_error *err)
     if (s == NULL || s->ops == NULL)
         return hh_error_set(err, HH_ERR_INVALID, "store is NULL or closed");
     return HH_OK;
+}
+
+hh_status hh_store_open(const char *uri, struct hh_store **out, struct hh_error *err)
+{
+    enum hh_storage_backend backend;
+    const char *location;
+    hh_status rc;
+
+    *out = NULL;
+    rc = hh_storage_uri_parse(uri, &backend, &location, err);
+    if (rc != HH_OK)
+        return hh_error_prefix(err, rc, "opening a store");
+    switch (backend) {
+    case HH_STORAGE_SQLITE:
+        return hh_store_open_sqlite(location, out, err);
+    }
+    return hh_error_set(err, HH_ERR_INTERNAL, "opening a store: backend %d is not built",
+                        (int)backend);
 }
 
 void hh_store_close(struct hh_store *s)
@@ -66,31 +89,31 @@ static hh_status check_entries(uint64_t first_index, const struct hh_store_entry
 }
 
 /*
- * The nodes of an append must be exactly the complete subtrees that leaves
- * [first, end) complete: node (L, i) is completed by leaf (i+1)*2^L - 1, so
- * first>>L <= i < end>>L. With the count right and duplicates refused by the
+ * The subtrees of an append must be exactly those that leaves [first, end)
+ * complete: subtree (L, i) is completed by leaf (i+1)*2^L - 1, so
+ * first>>L <= i < end>>L. With the count right and repeats refused by the
  * backend, the set is exact.
  */
-static hh_status check_nodes(uint64_t first, uint64_t end, const struct hh_subtree_id *ids,
-                             const struct hh_hash *hashes, size_t nnodes, struct hh_error *err)
+static hh_status check_subtrees(uint64_t first, uint64_t end, const struct hh_subtree_id *ids,
+                                const struct hh_hash *hashes, size_t nhashes, struct hh_error *err)
 {
     uint64_t want = 0;
 
     for (unsigned l = 0; l < STORE_LEVELS; l++)
         want += (end >> l) - (first >> l);
-    if (nnodes != want)
+    if (nhashes != want)
         return hh_error_set(err, HH_ERR_INVALID,
-                            "%zu tree nodes given, but entries [%" PRIu64 ", %" PRIu64
-                            ") complete exactly %" PRIu64,
-                            nnodes, first, end, want);
-    if (nnodes > 0 && (ids == NULL || hashes == NULL))
-        return hh_error_set(err, HH_ERR_INVALID, "%zu tree nodes given without ids or hashes",
-                            nnodes);
-    for (size_t i = 0; i < nnodes; i++) {
+                            "%zu subtree hashes given, but entries [%" PRIu64 ", %" PRIu64
+                            ") complete exactly %" PRIu64 " subtrees",
+                            nhashes, first, end, want);
+    if (nhashes > 0 && (ids == NULL || hashes == NULL))
+        return hh_error_set(err, HH_ERR_INVALID, "%zu subtree hashes given without ids or hashes",
+                            nhashes);
+    for (size_t i = 0; i < nhashes; i++) {
         unsigned l = ids[i].level;
         if (l >= STORE_LEVELS || ids[i].index < (first >> l) || ids[i].index >= (end >> l))
             return hh_error_set(err, HH_ERR_INVALID,
-                                "tree node (%u, %" PRIu64 ") is not completed by entries [%" PRIu64
+                                "subtree (%u, %" PRIu64 ") is not completed by entries [%" PRIu64
                                 ", %" PRIu64 ")",
                                 l, ids[i].index, first, end);
     }
@@ -99,8 +122,8 @@ static hh_status check_nodes(uint64_t first, uint64_t end, const struct hh_subtr
 
 hh_status hh_store_append(struct hh_store *s, uint64_t first_index,
                           const struct hh_store_entry *entries, size_t n,
-                          const struct hh_subtree_id *ids, const struct hh_hash *hashes, size_t nnodes,
-                          struct hh_error *err)
+                          const struct hh_subtree_id *ids, const struct hh_hash *hashes,
+                          size_t nhashes, struct hh_error *err)
 {
     hh_status rc;
 
@@ -108,14 +131,14 @@ hh_status hh_store_append(struct hh_store *s, uint64_t first_index,
     if (rc == HH_OK)
         rc = check_entries(first_index, entries, n, err);
     if (rc == HH_OK)
-        rc = check_nodes(first_index, first_index + n, ids, hashes, nnodes, err);
+        rc = check_subtrees(first_index, first_index + n, ids, hashes, nhashes, err);
     if (rc != HH_OK)
         return rc;
-    return s->ops->append(s, first_index, entries, n, ids, hashes, nnodes, err);
+    return s->ops->append(s, first_index, entries, n, ids, hashes, nhashes, err);
 }
 
 hh_status hh_store_read_hashes(struct hh_store *s, const struct hh_subtree_id *ids, size_t n,
-                              struct hh_hash *out, struct hh_error *err)
+                               struct hh_hash *out, struct hh_error *err)
 {
     hh_status rc;
 
@@ -125,12 +148,16 @@ hh_status hh_store_read_hashes(struct hh_store *s, const struct hh_subtree_id *i
     if (rc != HH_OK || n == 0)
         return rc;
     if (ids == NULL || out == NULL)
-        return hh_error_set(err, HH_ERR_INVALID, "reading %zu nodes without ids or output", n);
+        return hh_error_set(err, HH_ERR_INVALID, "reading %zu subtree hashes without ids or output",
+                            n);
     for (size_t i = 0; i < n; i++)
         if (ids[i].level >= STORE_LEVELS || ids[i].index > STORE_INDEX_MAX)
-            return hh_error_set(err, HH_ERR_NOT_FOUND, "tree node (%u, %" PRIu64 ") not found",
+            return hh_error_set(err, HH_ERR_NOT_FOUND, "subtree (%u, %" PRIu64 ") not found",
                                 (unsigned)ids[i].level, ids[i].index);
-    return s->ops->read_hashes(s, ids, n, out, err);
+    rc = s->ops->read_hashes(s, ids, n, out, err);
+    if (rc != HH_OK)
+        memset(out, 0, n * sizeof(out[0]));
+    return rc;
 }
 
 hh_status hh_store_read_hash_range(struct hh_store *s, uint8_t level, uint64_t start, size_t n,
@@ -144,12 +171,15 @@ hh_status hh_store_read_hash_range(struct hh_store *s, uint8_t level, uint64_t s
     if (rc != HH_OK || n == 0)
         return rc;
     if (out == NULL)
-        return hh_error_set(err, HH_ERR_INVALID, "reading %zu nodes without output", n);
+        return hh_error_set(err, HH_ERR_INVALID, "reading %zu subtree hashes without output", n);
     if (level >= STORE_LEVELS || start > STORE_INDEX_MAX - n)
         return hh_error_set(err, HH_ERR_NOT_FOUND,
-                            "tree nodes (%u, %" PRIu64 "..+%zu) not found: beyond any tree",
+                            "subtrees (%u, %" PRIu64 "..+%zu) not found: beyond any tree",
                             (unsigned)level, start, n);
-    return s->ops->read_hash_range(s, level, start, n, out, err);
+    rc = s->ops->read_hash_range(s, level, start, n, out, err);
+    if (rc != HH_OK)
+        memset(out, 0, n * sizeof(out[0]));
+    return rc;
 }
 
 static hh_status store_hash_read(void *ctx, const struct hh_subtree_id *ids, size_t n,
@@ -193,7 +223,10 @@ hh_status hh_store_find_id(struct hh_store *s, const struct hh_hash *id, uint64_
         return rc;
     if (id == NULL)
         return hh_error_set(err, HH_ERR_INVALID, "finding a statement without an id");
-    return s->ops->find_id(s, id, index, err);
+    rc = s->ops->find_id(s, id, index, err);
+    if (rc != HH_OK)
+        *index = 0;
+    return rc;
 }
 
 hh_status hh_store_put_checkpoint(struct hh_store *s, uint64_t size, const struct hh_hash *root,
@@ -226,7 +259,10 @@ hh_status hh_store_latest_checkpoint(struct hh_store *s, struct hh_store_checkpo
     rc = check_store(s, err);
     if (rc != HH_OK)
         return rc;
-    return s->ops->latest_checkpoint(s, out, err);
+    rc = s->ops->latest_checkpoint(s, out, err);
+    if (rc != HH_OK)
+        hh_store_checkpoint_clear(out);
+    return rc;
 }
 
 hh_status hh_store_checkpoint_at(struct hh_store *s, uint64_t size, struct hh_store_checkpoint *out,
@@ -240,7 +276,10 @@ hh_status hh_store_checkpoint_at(struct hh_store *s, uint64_t size, struct hh_st
         return rc;
     if (size > STORE_INDEX_MAX)
         return hh_error_set(err, HH_ERR_NOT_FOUND, "no checkpoint of size %" PRIu64, size);
-    return s->ops->checkpoint_at(s, size, out, err);
+    rc = s->ops->checkpoint_at(s, size, out, err);
+    if (rc != HH_OK)
+        hh_store_checkpoint_clear(out);
+    return rc;
 }
 
 hh_status hh_store_each_checkpoint(struct hh_store *s, hh_store_checkpoint_fn fn, void *ctx,
@@ -301,15 +340,16 @@ hh_status hh_store_get_blob(struct hh_store *s, const struct hh_hash *id, uint8_
     if (id == NULL)
         return hh_error_set(err, HH_ERR_INVALID, "getting a blob without an id");
     rc = s->ops->get_blob(s, id, data, len, err);
-    if (rc != HH_OK)
-        return rc;
-    hh_sha256(*data, *len, &h);
-    if (hh_hash_equal(&h, id))
-        return HH_OK;
-    hh_hash_to_hex(id, want);
-    hh_hash_to_hex(&h, got);
+    if (rc == HH_OK) {
+        hh_sha256(*data, *len, &h);
+        if (hh_hash_equal(&h, id))
+            return HH_OK;
+        hh_hash_to_hex(id, want);
+        hh_hash_to_hex(&h, got);
+        rc = hh_error_set(err, HH_ERR_IO, "blob %s is corrupt: its data hashes to %s", want, got);
+    }
     free(*data);
     *data = NULL;
     *len = 0;
-    return hh_error_set(err, HH_ERR_IO, "blob %s is corrupt: its data hashes to %s", want, got);
+    return rc;
 }

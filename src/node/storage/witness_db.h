@@ -3,11 +3,30 @@
  * node has cosigned for every log it witnesses, the cosignatures gathered on
  * its own log, the evidence it holds, and the health of each peer.
  *
+ * One interface with backends behind it, like the store (SQLite today; a
+ * backend fills in a struct hh_wdb_ops, see witness_db_impl.h). Callers open
+ * it by URI with hh_wdb_open and never name a backend.
+ *
  * The witness state of a log changes only through hh_wdb_advance, a
  * compare-and-swap inside one fsynced transaction: two concurrent requests
  * can never both advance from the same old size, and a size is durable
  * before anyone is given a cosignature for it. A frozen log (one with
- * evidence against it) never advances again.
+ * evidence against it) never advances again. All functions are safe to call
+ * from several threads at once.
+ *
+ * Callbacks: the callbacks of hh_wdb_each_state and hh_wdb_each_evidence,
+ * and hh_wdb_advance's check, run while the backend holds its connection
+ * (for SQLite, its one lock). They must not call back into the witness
+ * database, which would wait for itself forever; copy what is needed and
+ * use the database after the call returns.
+ *
+ * Limits, checked before any backend is asked (HH_ERR_INVALID when a string
+ * is NULL or empty, HH_ERR_TOO_LARGE when it is longer): origins, witness
+ * and peer names, evidence kinds and keys are at most HH_WDB_NAME_MAX bytes;
+ * a cosignature line at most HH_WDB_LINE_MAX; a checkpoint note at most
+ * HH_NOTE_MAX_BYTES; evidence at most HH_EVIDENCE_MAX_BYTES; sizes and
+ * timestamps at most INT64_MAX. A peer's error reason is kept to its first
+ * HH_ERROR_MSG_MAX - 1 bytes.
  */
 #ifndef HH_NODE_WITNESS_DB_H
 #define HH_NODE_WITNESS_DB_H
@@ -16,6 +35,9 @@
 #include <stdint.h>
 
 #include <henhouse/henhouse.h>
+
+#define HH_WDB_NAME_MAX 255  /* origins (HH_ORIGIN_MAX), names, evidence kinds and keys */
+#define HH_WDB_LINE_MAX 1024 /* one cosignature line (HH_NOTE_SIG_LINE_MAX in practice) */
 
 struct hh_wdb;
 
@@ -28,7 +50,15 @@ struct hh_wdb_state {
     bool frozen;
 };
 
-hh_status hh_wdb_open(const char *path, struct hh_wdb **out, struct hh_error *err) HH_MUST_CHECK;
+/*
+ * Opens (creating if needed) the witness database uri names, bringing its
+ * schema to the current version. uri is a storage URI, read as by
+ * hh_store_open (storage/uri.h): "sqlite:PATH" or a plain file path for
+ * SQLite; "postgresql://..." and "postgres://..." fail with HH_ERR_INVALID
+ * "this build has no PostgreSQL backend", and so does any other scheme,
+ * naming it. *out is closed with hh_wdb_close (NULL is fine).
+ */
+hh_status hh_wdb_open(const char *uri, struct hh_wdb **out, struct hh_error *err) HH_MUST_CHECK;
 void hh_wdb_close(struct hh_wdb *w);
 
 /* The state of origin; size 0 and note NULL when never cosigned. Free with hh_wdb_state_clear. */
@@ -37,11 +67,14 @@ hh_status hh_wdb_state(struct hh_wdb *w, const char *origin, struct hh_wdb_state
 void hh_wdb_state_clear(struct hh_wdb_state *s);
 
 /*
- * Inside one transaction: reads origin's state and calls check(ctx, state)
- * (which may refuse with any error); then, if the state's size equals
- * expect_old, the log is not frozen and check returned HH_OK, records
- * (new_size, root, note). HH_ERR_CONFLICT with *current = the recorded size
- * when expect_old differs; HH_ERR_VERIFY when frozen.
+ * Inside one transaction: reads origin's state and, if the state's size
+ * equals expect_old and the log is not frozen, calls check(ctx, state) (when
+ * check is not NULL; it may refuse with any error, and must not use the
+ * database); if check returned HH_OK, records (new_size, root, note).
+ * *current is the recorded size. HH_ERR_CONFLICT when expect_old differs;
+ * HH_ERR_VERIFY when frozen. HH_OK only once the new state is durable:
+ * concurrent advances share one fsync (group commit), and each learns the
+ * outcome of the commit that carried its update.
  */
 typedef hh_status (*hh_wdb_check_fn)(void *ctx, const struct hh_wdb_state *cur,
                                      struct hh_error *err);
@@ -53,7 +86,10 @@ hh_status hh_wdb_advance(struct hh_wdb *w, const char *origin, uint64_t expect_o
 /* Marks origin frozen: it will not be cosigned past its current state. */
 hh_status hh_wdb_freeze(struct hh_wdb *w, const char *origin, struct hh_error *err) HH_MUST_CHECK;
 
-/* Calls fn for every witnessed log's state (the borrow ends at return). */
+/*
+ * Calls fn for every witnessed log's state, in origin order (the borrow ends
+ * at return). fn must not use the database (see "Callbacks" above).
+ */
 typedef void (*hh_wdb_state_fn)(void *ctx, const char *origin, const struct hh_wdb_state *s);
 hh_status hh_wdb_each_state(struct hh_wdb *w, hh_wdb_state_fn fn, void *ctx,
                             struct hh_error *err) HH_MUST_CHECK;
@@ -77,13 +113,13 @@ hh_status hh_wdb_last_cosignature(struct hh_wdb *w, const char *witness, uint64_
 hh_status hh_wdb_add_evidence(struct hh_wdb *w, const char *origin, const char *kind,
                               const char *key, const char *json, size_t len, int64_t *id,
                               struct hh_error *err) HH_MUST_CHECK;
-/* Calls fn for every evidence record, oldest first. */
+/* Calls fn for every evidence record, oldest first. fn must not use the database. */
 typedef void (*hh_wdb_evidence_fn)(void *ctx, int64_t id, const char *origin, const char *kind,
                                    const char *json, size_t len, int64_t time);
 hh_status hh_wdb_each_evidence(struct hh_wdb *w, hh_wdb_evidence_fn fn, void *ctx,
                                struct hh_error *err) HH_MUST_CHECK;
 
-/* Peer health: a success, or a failure with its reason. */
+/* Peer health: a success, or a failure with its reason. Failures to record are ignored. */
 void hh_wdb_peer_ok(struct hh_wdb *w, const char *peer);
 void hh_wdb_peer_error(struct hh_wdb *w, const char *peer, const char *reason);
 struct hh_wdb_peer {
@@ -91,6 +127,7 @@ struct hh_wdb_peer {
     char last_error[HH_ERROR_MSG_MAX];
     uint64_t failures; /* consecutive */
 };
+/* The health of peer; all zero (HH_OK) when nothing was recorded. */
 hh_status hh_wdb_peer(struct hh_wdb *w, const char *peer, struct hh_wdb_peer *out,
                       struct hh_error *err) HH_MUST_CHECK;
 

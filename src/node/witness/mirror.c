@@ -349,7 +349,7 @@ hh_status hh_mirror_open(const struct hh_mirror_config *cfg, struct hh_mirror **
     m->nsigners = cfg->nsigners;
     rc = hh_tile_source_http(cfg->url, &m->src, err);
     if (rc == HH_OK)
-        rc = hh_store_open_sqlite(cfg->store_uri, &m->store, err); // XXX switch
+        rc = hh_store_open(cfg->store_uri, &m->store, err);
     if (rc != HH_OK) {
         hh_mirror_close(m);
         return rc;

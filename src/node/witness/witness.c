@@ -29,9 +29,9 @@ static hh_status load_vkey(const char *dir, const char *rel, uint8_t type, struc
 static hh_status open_mirror(const char *dir, struct witnessed_log *l, struct hh_error *err)
 {
     struct hh_verifier signers[HH_CONFIG_MAX_LOG_SIGNERS];
-    char rel[HH_CONFIG_PATH_MAX], path[HH_CONFIG_PATH_MAX * 2];
+    char rel[HH_CONFIG_PATH_MAX], path[HH_CONFIG_PATH_MAX * 2], uri[HH_CONFIG_PATH_MAX * 2 + 16];
     struct hh_mirror_config mc = {l->cfg->origin, l->cfg->url,      &l->vkey,
-                                  signers,        l->cfg->nsigners, path};
+                                  signers,        l->cfg->nsigners, uri};
     hh_status rc = HH_OK;
 
     if (l->cfg->nsigners == 0)
@@ -45,7 +45,7 @@ static hh_status open_mirror(const char *dir, struct witnessed_log *l, struct hh
         rc = hh_error_set(err, HH_ERR_IO, "%s: %s", path, strerror(errno));
     snprintf(rel, sizeof(rel), "mirrors/%s.db", l->cfg->name);
     if (rc == HH_OK)
-        rc = hh_config_path(dir, rel, path, sizeof(path), err);
+        rc = hh_config_storage_uri(dir, rel, uri, sizeof(uri), err);
     if (rc == HH_OK)
         rc = hh_mirror_open(&mc, &l->mirror, err);
     return rc;
