@@ -105,6 +105,25 @@ static void store_open_reopen_persists_on(const struct tb_backend *be)
     hh_memtree_free(t);
 }
 
+/* hh_store_find_ids answers as hh_store_find_id does, for logged and unknown ids at once. */
+static bool find_ids_agree(struct hh_store *s, const struct hh_hash *unknown)
+{
+    struct hh_hash ids[4];
+    uint64_t indexes[4] = {9, 9, 9, 9};
+    bool found[4] = {true, true, true, true}, ok;
+    uint8_t buf[600];
+
+    hh_sha256(buf, ts_entry_bytes(5, buf, 0), &ids[0]);
+    ids[1] = *unknown;
+    hh_sha256(buf, ts_entry_bytes(1110, buf, 0), &ids[2]);
+    ids[3] = ids[0];
+    ok = hh_store_find_ids(s, ids, 4, indexes, found, NULL) == HH_OK;
+    ok = ok && found[0] && indexes[0] == 5 && !found[1] && indexes[1] == 0;
+    ok = ok && found[2] && indexes[2] == 1110 && found[3] && indexes[3] == 5;
+    ok = ok && hh_store_find_ids(s, ids, 0, indexes, found, NULL) == HH_OK;
+    return ok && hh_store_find_ids(s, NULL, 1, indexes, found, NULL) == HH_ERR_INVALID;
+}
+
 TEST(store_open_reopen_persists)
 {
     tb_each(store_open_reopen_persists_on);
@@ -161,6 +180,7 @@ static void store_append_and_read_back_on(const struct tb_backend *be)
     struct hh_hash unknown = {{1, 2, 3}};
     BCHECK_ERR(hh_store_find_id(f.s, &unknown, &index, &err), HH_ERR_NOT_FOUND);
     BCHECK(strstr(err.msg, "010203") != NULL);
+    BCHECK(find_ids_agree(f.s, &unknown));
     struct ts_expect x = {1100, 0, 0, 0};
     BCHECK_ERR(hh_store_read_entries(f.s, 1100, 12, ts_expect_entry, &x, &err), HH_ERR_NOT_FOUND);
     BCHECK(x.seen == 0); /* nothing is delivered when the range is not all there */

@@ -158,16 +158,9 @@ static int cmp_item_id(const void *a, const void *b)
     return c != 0 ? c : (x < y ? -1 : x > y);
 }
 
-/*
- * Marks duplicates: already in the store (result set), or repeated in the
- * batch (primary[i] is the index of the first item with the same id).
- * Returns the number of new entries, written to entries in batch order.
- */
-static size_t dedup(struct hh_sequencer *q, struct item *items, size_t n, size_t *primary,
-                    struct item **sorted, struct hh_store_entry *entries, struct hh_error *err)
+/* Sets primary[i] to the first item with the same id as item i (itself when none before). */
+static void mark_repeats(struct item *items, size_t n, size_t *primary, struct item **sorted)
 {
-    size_t nnew = 0;
-
     for (size_t i = 0; i < n; i++) {
         sorted[i] = &items[i];
         primary[i] = i;
@@ -176,24 +169,47 @@ static size_t dedup(struct hh_sequencer *q, struct item *items, size_t n, size_t
     for (size_t i = 1; i < n; i++)
         if (memcmp(sorted[i]->id.b, sorted[i - 1]->id.b, HH_HASH_LEN) == 0)
             primary[sorted[i] - items] = primary[sorted[i - 1] - items];
+}
+
+/*
+ * Marks duplicates: already in the store (result set), or repeated in the
+ * batch (primary[i] is the index of the first item with the same id).
+ * Returns the number of new entries, written to entries in batch order; on
+ * a store error every item fails with it and none is new.
+ */
+static size_t dedup(struct hh_sequencer *q, struct item *items, size_t n, size_t *primary,
+                    struct item **sorted, struct hh_store_entry *entries, struct hh_error *err)
+{
+    struct hh_hash *ids = malloc(n * sizeof(*ids));
+    uint64_t *indexes = malloc(n * sizeof(*indexes));
+    bool *found = malloc(n * sizeof(*found));
+    size_t nnew = 0;
+    hh_status rc = ids != NULL && indexes != NULL && found != NULL
+                       ? HH_OK
+                       : hh_error_set(err, HH_ERR_NOMEM, "out of memory for a batch of %zu", n);
+
+    mark_repeats(items, n, primary, sorted);
+    for (size_t i = 0; rc == HH_OK && i < n; i++)
+        ids[i] = items[i].id;
+    if (rc == HH_OK)
+        rc = hh_store_find_ids(q->store, ids, n, indexes, found, err);
     for (size_t i = 0; i < n; i++) {
-        uint64_t index = 0;
         if (primary[i] != i)
             continue;
-        hh_status rc = hh_store_find_id(q->store, &items[i].id, &index, err);
-        if (rc == HH_OK) {
-            items[i].result.index = index;
-            items[i].result.duplicate = true;
+        items[i].result.rc = rc;
+        if (rc != HH_OK)
             continue;
-        }
-        items[i].result.rc = rc == HH_ERR_NOT_FOUND ? HH_OK : rc;
-        if (rc != HH_ERR_NOT_FOUND)
+        items[i].result.index = indexes[i];
+        items[i].result.duplicate = found[i];
+        if (found[i])
             continue;
         entries[nnew].id = items[i].id;
         entries[nnew].data = items[i].data;
-        entries[nnew].len = items[i].len;
-        nnew++;
+        entries[nnew++].len = items[i].len;
     }
+    free(ids);
+    free(indexes);
+    free(found);
     return nnew;
 }
 

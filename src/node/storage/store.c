@@ -229,6 +229,26 @@ hh_status hh_store_find_id(struct hh_store *s, const struct hh_hash *id, uint64_
     return rc;
 }
 
+hh_status hh_store_find_ids(struct hh_store *s, const struct hh_hash *ids, size_t n,
+                            uint64_t *indexes, bool *found, struct hh_error *err)
+{
+    hh_status rc;
+
+    if (indexes != NULL)
+        memset(indexes, 0, n * sizeof(*indexes));
+    if (found != NULL)
+        memset(found, 0, n * sizeof(*found));
+    rc = check_store(s, err);
+    if (rc != HH_OK || n == 0)
+        return rc;
+    if (ids == NULL || indexes == NULL || found == NULL)
+        return hh_error_set(err, HH_ERR_INVALID, "finding %zu ids without ids or outputs", n);
+    if (n > HH_STORE_MAX_BATCH)
+        return hh_error_set(err, HH_ERR_TOO_LARGE, "finding %zu ids: more than %d", n,
+                            HH_STORE_MAX_BATCH);
+    return s->ops->find_ids(s, ids, n, indexes, found, err);
+}
+
 hh_status hh_store_put_checkpoint(struct hh_store *s, uint64_t size, const struct hh_hash *root,
                                   const char *note, size_t note_len, struct hh_error *err)
 {

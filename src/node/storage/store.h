@@ -31,6 +31,7 @@
 #ifndef HH_NODE_STORE_H
 #define HH_NODE_STORE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -109,6 +110,14 @@ hh_status hh_store_read_entries(struct hh_store *s, uint64_t start, size_t n, hh
 /* The index of the entry with statement id; HH_ERR_NOT_FOUND if none. */
 hh_status hh_store_find_id(struct hh_store *s, const struct hh_hash *id, uint64_t *index,
                            struct hh_error *err) HH_MUST_CHECK;
+
+/*
+ * Looks up n statement ids at once (n <= HH_STORE_MAX_BATCH): found[i] says
+ * whether ids[i] is in the log, with its index in indexes[i]. For the
+ * sequencer's de-duplication, which runs between appends.
+ */
+hh_status hh_store_find_ids(struct hh_store *s, const struct hh_hash *ids, size_t n,
+                            uint64_t *indexes, bool *found, struct hh_error *err) HH_MUST_CHECK;
 
 /*
  * Records a signed checkpoint of size (>= every stored one; equal only with

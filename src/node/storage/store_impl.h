@@ -39,6 +39,9 @@ struct hh_store_ops {
                               void *ctx, struct hh_error *err);
     hh_status (*find_id)(struct hh_store *s, const struct hh_hash *id, uint64_t *index,
                          struct hh_error *err);
+    /* found and indexes have n elements, zeroed. */
+    hh_status (*find_ids)(struct hh_store *s, const struct hh_hash *ids, size_t n,
+                          uint64_t *indexes, bool *found, struct hh_error *err);
     hh_status (*put_checkpoint)(struct hh_store *s, uint64_t size, const struct hh_hash *root,
                                 const char *note, size_t note_len, struct hh_error *err);
     hh_status (*latest_checkpoint)(struct hh_store *s, struct hh_store_checkpoint *out,

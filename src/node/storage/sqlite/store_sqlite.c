@@ -37,7 +37,7 @@
 
 #define SQ_READERS 4
 /* WAL frames after a commit that wake the checkpointer (4 MiB of 16 KiB pages). */
-#define SQ_CHECKPOINT_FRAMES 256
+#define SQ_CHECKPOINT_FRAMES 1024
 
 /*
  * Per-connection options. page_size applies only to a new database (16 KiB
@@ -727,6 +727,31 @@ static hh_status sq_find_id(struct hh_store *s, const struct hh_hash *id, uint64
     return on_reader(s, find_body, &a, err);
 }
 
+/*
+ * Looks ids up on the writer connection, outside a transaction: its cache
+ * holds the index pages the last appends wrote, where a reader's would have
+ * to read them back from the file.
+ */
+static hh_status sq_find_ids(struct hh_store *s, const struct hh_hash *ids, size_t n,
+                             uint64_t *indexes, bool *found, struct hh_error *err)
+{
+    struct sq_store *q = sq(s);
+    hh_status rc = HH_OK;
+
+    pthread_mutex_lock(&q->wmu);
+    for (size_t i = 0; i < n && rc == HH_OK; i++) {
+        struct find_args a = {&ids[i], &indexes[i]};
+        rc = find_body(&q->writer, &a, NULL);
+        found[i] = rc == HH_OK;
+        if (rc == HH_ERR_NOT_FOUND)
+            rc = HH_OK;
+        else if (rc != HH_OK)
+            rc = hh_error_set(err, rc, "finding statement ids in the log");
+    }
+    pthread_mutex_unlock(&q->wmu);
+    return rc;
+}
+
 /* ---- checkpoints ---- */
 
 /* Fills out from a (size, root, note, time) row; out->note is malloc'd and NUL-terminated. */
@@ -978,6 +1003,7 @@ static const struct hh_store_ops sqlite_ops = {
     .read_hash_range = sq_read_hash_range,
     .read_entries = sq_read_entries,
     .find_id = sq_find_id,
+    .find_ids = sq_find_ids,
     .put_checkpoint = sq_put_checkpoint,
     .latest_checkpoint = sq_latest_checkpoint,
     .checkpoint_at = sq_checkpoint_at,
