@@ -36,6 +36,10 @@ hh_status hh_node_init(const char *dir, const char *party, const char *origin,
 /* A warning about the node's config (a deprecated key), or "" (borrowed from n). */
 const char *hh_node_warning(const struct hh_node *n);
 
+/* The most file descriptors the node may use when serving: connections and a margin for its files.
+ */
+uint64_t hh_node_fd_need(const struct hh_node *n);
+
 /* True when dir holds a henhouse.conf (it may still fail to open). */
 bool hh_node_is_dir(const char *dir);
 

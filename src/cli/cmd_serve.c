@@ -13,6 +13,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include <henhouse/client/http_client.h>
 #include <henhouse/node.h>
@@ -74,6 +75,25 @@ static int wait_for_signal(void)
     return sig;
 }
 
+/*
+ * Raises the soft open-file limit towards need (as far as the hard limit
+ * allows): a default limit of 1024 would otherwise make accept() fail with
+ * EMFILE below max-connections. Warns when the limit stays short.
+ */
+static void raise_fd_limit(uint64_t need)
+{
+    struct rlimit rl;
+
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur >= need)
+        return;
+    rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max >= need ? need : rl.rlim_max;
+    if (setrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur < need)
+        fprintf(stderr,
+                "henhouse: warning: the open-file limit (%llu) is below the %llu that "
+                "max-connections needs; connections past it wait\n",
+                (unsigned long long)rl.rlim_cur, (unsigned long long)need);
+}
+
 static void block_signals(void)
 {
     sigset_t set;
@@ -112,6 +132,7 @@ int hh_cmd_serve(int argc, char **argv)
         hh_node_close(node);
         return hh_cli_report("serve", &err);
     }
+    raise_fd_limit(hh_node_fd_need(node));
     if (hh_node_warning(node)[0] != '\0')
         fprintf(stderr, "henhouse: warning: %s\n", hh_node_warning(node));
     if (hh_node_serve(node, listen, url, sizeof(url), &err) != HH_OK) {

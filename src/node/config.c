@@ -69,7 +69,7 @@ void hh_config_defaults(struct hh_config *c)
     c->checkpoint_interval_ms = 250;
     c->batch_max = 8192;
     c->max_body_bytes = 65536;
-    c->max_connections = 4096;
+    c->max_connections = 1024;
     c->request_timeout_s = 30;
     c->threads = 16;
     c->queue_max = 65536;

@@ -353,6 +353,12 @@ void hh_node_tile_source(struct hh_node *n, struct hh_tile_source *out)
     hh_tile_source_store(n->store, out);
 }
 
+uint64_t hh_node_fd_need(const struct hh_node *n)
+{
+    /* each store holds a few descriptors (database, WAL, shm per connection) */
+    return (uint64_t)n->config.max_connections + 64 + 16 * (uint64_t)(n->config.nlogs + 2);
+}
+
 const char *hh_node_warning(const struct hh_node *n)
 {
     return n->config.warning;
