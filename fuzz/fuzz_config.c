@@ -25,7 +25,7 @@ static void check_equal(const struct hh_config *a, const struct hh_config *b)
     NUM_EQ(nsigners);
     for (size_t i = 0; i < a->nsigners; i++)
         STR_EQ(signers[i]);
-    NUM_EQ(batch_interval_ms);
+    NUM_EQ(checkpoint_interval_ms);
     NUM_EQ(batch_max);
     NUM_EQ(max_body_bytes);
     NUM_EQ(max_connections);
@@ -68,7 +68,7 @@ static void check_valid(const struct hh_config *c)
     FUZZ_CHECK(c->nsigners >= 1 && c->nsigners <= HH_CONFIG_MAX_SIGNERS);
     for (size_t i = 0; i < c->nsigners; i++)
         FUZZ_CHECK(terminated(c->signers[i], HH_CONFIG_PATH_MAX) && c->signers[i][0] != '\0');
-    FUZZ_CHECK(c->batch_interval_ms >= 1 && c->batch_interval_ms <= 60000);
+    FUZZ_CHECK(c->checkpoint_interval_ms >= 1 && c->checkpoint_interval_ms <= 60000);
     FUZZ_CHECK(c->batch_max >= 1 && c->batch_max <= HH_CONFIG_BATCH_LIMIT);
     FUZZ_CHECK(c->max_body_bytes >= 1024 && c->max_body_bytes <= 16 * 1024 * 1024);
     FUZZ_CHECK(c->max_connections >= 1 && c->max_connections <= 65536);

@@ -319,7 +319,7 @@ TEST(key_format_limits)
     hh_signer_free(s);
 }
 
-TEST(key_check_raw_lengths)
+TEST(key_verifier_signed_lengths)
 {
     struct hh_signer *s = NULL;
     struct hh_verifier v;
