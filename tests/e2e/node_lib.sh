@@ -2,14 +2,21 @@
 # after lib.sh: it uses $HH, $T and PIDS (every process started here is in
 # PIDS, so lib.sh kills it at exit). Needs curl. Every wait is bounded.
 
+# conf_set DIR KEY VALUE : sets KEY in DIR/henhouse.conf, replacing its line,
+# or adding one when `henhouse init` wrote none.
+conf_set() {
+  local conf="$1/henhouse.conf" key=$2
+  if grep -q "^$key " "$conf"; then sed -i "s/^$key .*/$key $3/" "$conf"; else echo "$key $3" >>"$conf"; fi
+  grep -q "^$key $3\$" "$conf"
+}
+
 # node_init DIR [KEY VALUE]... : a fresh node (party us, origin example.org/us),
-# with the given henhouse.conf keys replaced, e.g. batch-interval-ms 50.
+# with the given henhouse.conf keys set, e.g. checkpoint-interval-ms 50.
 node_init() {
   local dir=$1; shift
   "$HH" init "$dir" --party us --origin example.org/us >/dev/null || return 1
   while [ $# -ge 2 ]; do
-    sed -i "s/^$1 .*/$1 $2/" "$dir/henhouse.conf"
-    grep -q "^$1 $2\$" "$dir/henhouse.conf" || return 1
+    conf_set "$dir" "$1" "$2" || return 1
     shift 2
   done
 }

@@ -15,7 +15,7 @@ check "adversary --help" 0 "$ADV" --help
 check "adversary without a command is usage" 2 "$ADV"
 
 N="$T/node"
-check "init" 0 node_init "$N" batch-interval-ms 20
+check "init" 0 node_init "$N" checkpoint-interval-ms 20
 SUBMIT_KEY="$N/operator.key"
 check "serve" 0 node_start "$N"
 for i in 1 2 3 4 5; do
@@ -65,7 +65,7 @@ check "the signer check finds the intruder's entry" 1 \
 # --- the tampering proxy -----------------------------------------------------------
 python3 "$PROXY" "$NODE_URL" --flag "$T/tamper" >proxy.out 2>proxy.err &
 PIDS+=($!)
-for _ in $(seq 1 100); do grep -q '^listening on ' proxy.out && break; sleep 0.05; done
+wait_for 5 grep -q '^listening on ' proxy.out
 PURL=$(sed -n 's/^listening on //p' proxy.out)
 check_true "proxy starts" test -n "$PURL"
 curl -s "$NODE_URL/tile/entries/000.p/6" >direct.bundle

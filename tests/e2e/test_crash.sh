@@ -18,7 +18,7 @@ cd "$T"
 ROUNDS=${HH_CRASH_ROUNDS:-3}          # kill -9 / restart cycles
 ROUND_MS=${HH_CRASH_ROUND_MS:-2000}   # the kill comes at a random moment in 300..ROUND_MS ms
 SUBMITTERS=${HH_CRASH_SUBMITTERS:-4}  # concurrent client loops; odd ones use --wait
-BATCH_MS=${HH_CRASH_BATCH_MS:-20}     # batch-interval-ms: many commits per round
+BATCH_MS=${HH_CRASH_BATCH_MS:-20}     # checkpoint-interval-ms: many checkpoints per round
 LOAD_CONNECTIONS=${HH_CRASH_LOAD_CONNECTIONS:-32}  # hh_load's connections (0: no hh_load)
 VERIFY_SAMPLE=${HH_CRASH_VERIFY_SAMPLE:-4}  # random checkpoints a round checks with verify --old
 OLD_ACK_SAMPLE=${HH_CRASH_OLD_ACK_SAMPLE:-2000}  # earlier rounds' acks looked up again each round
@@ -28,7 +28,7 @@ LOAD="$(dirname "$HH")/hh_load"
 
 N="$T/node"
 SUBMIT_KEY="$N/operator.key"
-check "init" 0 node_init "$N" batch-interval-ms "$BATCH_MS"
+check "init" 0 node_init "$N" checkpoint-interval-ms "$BATCH_MS"
 check "serve" 0 node_start "$N"
 verify() { "$HH" verify "$NODE_URL" --vkey "$N/log.vkey" --signer "$N/operator.vkey" "$@"; }
 rcheck() { # a check that is printed only when it fails, in quiet mode
@@ -84,9 +84,10 @@ for r in $(seq 1 "$ROUNDS"); do
     load_pid=$!
     subs+=("$load_pid")
     # The kill comes after hh_load has pre-signed its statements and started sending.
-    for _ in $(seq 1 200); do grep -qs submitting "load.$r.out" && break; sleep 0.05; done
+    wait_for 10 grep -qs submitting "load.$r.out"
   fi
   PIDS+=("$poller" "${subs[@]}")
+  # The kill lands at a random moment (the one sleep that waits for no event).
   delay=$((300 + RANDOM % (ROUND_MS > 300 ? ROUND_MS - 300 : 1)))
   sleep "$(printf '%d.%03d' $((delay / 1000)) $((delay % 1000)))"
   kill -9 "$NODE_PID"

@@ -15,7 +15,7 @@ REQUEST_TIMEOUT=3      # the node's request-timeout-s, so slow clients are cut o
 TOTAL=$((SUBMITTERS * PER_SUBMITTER))
 
 N="$T/node"
-check "init" 0 node_init "$N" batch-interval-ms 50 request-timeout-s "$REQUEST_TIMEOUT"
+check "init" 0 node_init "$N" checkpoint-interval-ms 50 request-timeout-s "$REQUEST_TIMEOUT"
 SUBMIT_KEY="$N/operator.key"
 verify() { "$HH" verify "$NODE_URL" --vkey "$N/log.vkey" --signer "$N/operator.vkey" "$@"; }
 
@@ -184,6 +184,12 @@ check_true "40 KB URL: 414" test "$(http GET "/$long")" = 414
 check_true "40 KB header: 431" test "$(http GET /checkpoint "" -H "X-Big: $long")" = 431
 check_true "HEAD /checkpoint: 200" test "$(curl -s -o /dev/null -w '%{http_code}' -I "$NODE_URL/checkpoint")" = 200
 check_true "bad requests logged nothing" test "$(tree_size)" = "$size_before"
+# ... not even later: the sequencer logs in order, so a statement sent after
+# them all gets the next index only if none of them was queued.
+statement 1 after-bad >after-bad.json
+check "submit after the bad requests" 0 sh -c "'$HH' submit --node $NODE_URL --key $SUBMIT_KEY --wait <after-bad.json"
+TOTAL=$((TOTAL + 1))
+check_true "... gets index $size_before: no bad request was logged later" grep -qx "index $size_before" "$T/.out"
 
 # --- slow and idle clients ----------------------------------------------------
 host=${NODE_URL#http://}; port=${host##*:}; host=${host%:*}
@@ -254,7 +260,8 @@ for s in $(seq 1 4); do
   inflight+=($!)
 done
 PIDS+=("${inflight[@]}")
-sleep 0.5
+check "submissions are being acknowledged (then SIGTERM)" 0 \
+  wait_for 10 lines_at_least 4 inflight.1 inflight.2 inflight.3 inflight.4
 check "SIGTERM with submissions in flight: exit 0" 0 node_stop TERM
 touch "$T/stop"
 wait_submitters "${inflight[@]}"
@@ -270,7 +277,7 @@ check "final SIGTERM: exit 0" 0 node_stop TERM
 # --- limits: a full queue and a full connection table --------------------------
 # A second node with a tiny queue, a slow batch and few connections.
 Q="$T/qnode"
-check "init a node with small limits" 0 node_init "$Q" queue-max 2 batch-interval-ms 800 \
+check "init a node with small limits" 0 node_init "$Q" queue-max 2 checkpoint-interval-ms 800 \
   max-connections 16 request-timeout-s 2
 check "serve it" 0 node_start "$Q"
 host=${NODE_URL#http://}; port=${host##*:}; host=${host%:*}

@@ -21,6 +21,7 @@ cd "$T"
 
 PEER_MS=200   # every node's peer-interval-ms
 WAIT_S=30     # the longest any single wait may take
+ROUNDS_WAIT_S=60  # ... but a wait for more failed rounds: a failing peer backs off (doubling from PEER_MS)
 # The system python3 when there is one: a pyenv shim costs a second a call.
 PY=$(command -v /usr/bin/python3 || command -v python3)
 
@@ -36,20 +37,11 @@ print(" ".join(str(s.getsockname()[1]) for s in ss))')
 url() { echo "http://127.0.0.1:${PORT[$1]}"; }
 origin() { echo "henhouse.test/${1%f}"; } # mxf is a fork of mx: same origin
 
-# waitfor SECONDS CMD... : polls CMD every 0.1 s until it succeeds; 1 on timeout.
-waitfor() {
-  local end=$((SECONDS + $1)); shift
-  until "$@" >/dev/null 2>&1; do
-    [ "$SECONDS" -ge "$end" ] && return 1
-    sleep 0.1
-  done
-}
-
 # make_node NAME BATCH_MS : a node directory for party NAME.
 make_node() {
   "$HH" init "$T/$1" --party "$1" --origin "$(origin "$1")" >/dev/null &&
-    sed -i "s/^batch-interval-ms .*/batch-interval-ms $2/; s/^peer-interval-ms .*/peer-interval-ms $PEER_MS/" \
-      "$T/$1/henhouse.conf" && mkdir "$T/$1/peers"
+    conf_set "$T/$1" checkpoint-interval-ms "$2" && conf_set "$T/$1" peer-interval-ms "$PEER_MS" &&
+    mkdir "$T/$1/peers"
 }
 # witnessed_by LOGNODE WITNESS : LOGNODE pushes its checkpoints to WITNESS.
 witnessed_by() {
@@ -75,13 +67,13 @@ start() {
   "$HH" serve "$dir" --listen "127.0.0.1:${PORT[$name]}" >"$out" 2>>"$T/$name.serve.log" &
   PID[$name]=$!
   PIDS+=("$!")
-  waitfor 10 grep -q '^listening on ' "$out"
+  wait_for 10 grep -q '^listening on ' "$out"
 }
 # stop NAME [SIGNAL] : signals the node and waits for it; its exit status.
 stop() {
   local p=${PID[$1]}
   kill -"${2:-TERM}" "$p" 2>/dev/null
-  waitfor 20 bash -c "! kill -0 $p" || kill -9 "$p" 2>/dev/null
+  wait_for 20 bash -c "! kill -0 $p" || kill -9 "$p" 2>/dev/null
   wait "$p" 2>/dev/null
 }
 
@@ -135,6 +127,18 @@ S = lambda n: next(w for w in d["log"]["witnesses"] if w["name"] == n)
 print(eval(sys.argv[1]))' "$2"
 }
 status_is() { [ "$(status "$1" "$2")" = "$3" ]; }
+# failures NODE WHO : consecutive_failures in NODE's /v1/status for WHO, a
+# witness of its own log (S("ru"): its pushes) or a log it witnesses (W("mx"):
+# its pulls and gossip checks); empty on error.
+failures() { status "$1" "$2[\"consecutive_failures\"]"; }
+# failed_twice_since NODE WHO BASE : at least two more failures than BASE, a
+# count read earlier. NODE's peer rounds run one after another, so the second
+# of them started after BASE was read: it saw everything done before that.
+# (A success in between resets the count; then it has to fail twice again.)
+failed_twice_since() {
+  local f; f=$(failures "$1" "$2")
+  [ -n "$f" ] && [ "$f" -ge $(($3 + 2)) ]
+}
 # gossip_has NODE ORIGIN SIZE : NODE's /v1/gossip carries a checkpoint of ORIGIN at SIZE.
 gossip_has() {
   curl -s --max-time 5 "$(url "$1")/v1/gossip" | "$PY" -c '
@@ -193,8 +197,8 @@ is_size_answer() { grep -qi '^content-type: text/x.tlog.size' "$T/.wheaders"; }
 # and osce cosigns both.
 honest_still_works() {
   local n
-  say us "$1-us" && n=$(size_of us) && waitfor "$WAIT_S" cosigned us "$n" ru osce &&
-    say ru "$1-ru" && n=$(size_of ru) && waitfor "$WAIT_S" cosigned ru "$n" us osce
+  say us "$1-us" && n=$(size_of us) && wait_for "$WAIT_S" cosigned us "$n" ru osce &&
+    say ru "$1-ru" && n=$(size_of ru) && wait_for "$WAIT_S" cosigned ru "$n" us osce
 }
 
 phase() { echo "== $1 (${SECONDS}s)"; }
@@ -221,14 +225,14 @@ witnesses us mx mirror "$(url mxf)"
 
 "$PY" "$PROXY" "$(url ru)" --port "${PORT[proxy]}" --flag "$T/tamper" >proxy.out 2>proxy.err &
 PIDS+=($!)
-check "tamper proxy starts" 0 waitfor 10 grep -q '^listening on ' proxy.out
+check "tamper proxy starts" 0 wait_for 10 grep -q '^listening on ' proxy.out
 for n in "${NODES[@]}"; do check "serve $n" 0 start "$n"; done
 
 # ---- the honest network -------------------------------------------------------------
 phase "the honest network"
 for i in 1 2 3; do say us "a$i"; done
-check "us reaches 3" 0 waitfor 10 size_is us 3
-check "us's checkpoint 3 is cosigned by ru and osce" 0 waitfor "$WAIT_S" cosigned us 3 ru osce
+check "us reaches 3" 0 wait_for 10 size_is us 3
+check "us's checkpoint 3 is cosigned by ru and osce" 0 wait_for "$WAIT_S" cosigned us 3 ru osce
 curl -s "$(url us)/checkpoint" >us3
 check "the log's own signature verifies" 0 "$HH" note verify "$T/us/log.vkey" <us3
 check "ru's cosignature verifies with ru's witness key" 0 "$HH" note verify "$T/ru/witness.vkey" <us3
@@ -238,13 +242,13 @@ check "osce's cosignature verifies with osce's witness key" 0 "$HH" note verify 
 check "a key that did not cosign does not verify" 1 "$HH" note verify "$T/ir/witness.vkey" <us3
 check "all three signatures at once" 0 "$HH" note verify "$T/us/log.vkey" "$T/ru/witness.vkey" "$T/osce/witness.vkey" <us3
 check_true "... are three" test "$(wc -l <"$T/.out")" = 3
-check "ru's mirror of us catches up to 3" 0 waitfor "$WAIT_S" status_is ru 'W("us")["mirror_size"]' 3
+check "ru's mirror of us catches up to 3" 0 wait_for "$WAIT_S" status_is ru 'W("us")["mirror_size"]' 3
 check_true "ru's status: us cosigned at 3, not frozen" status_is ru '(W("us")["cosigned_size"], W("us")["frozen"])' "(3, False)"
 check_true "us's status: ru and osce cosigned 3" status_is us '(S("ru")["cosigned_size"], S("osce")["cosigned_size"])' "(3, 3)"
 check_true "osce's status: us cosigned at 3 (plain, no mirror)" status_is osce '(W("us")["cosigned_size"], "mirror_size" in W("us"))' "(3, False)"
 say ru r1; say ru r2
-check "ru's checkpoint 2 is cosigned by us and osce" 0 waitfor "$WAIT_S" cosigned ru 2 us osce
-check "us's mirror of ru (through the proxy) catches up" 0 waitfor "$WAIT_S" status_is us 'W("ru")["mirror_size"]' 2
+check "ru's checkpoint 2 is cosigned by us and osce" 0 wait_for "$WAIT_S" cosigned ru 2 us osce
+check "us's mirror of ru (through the proxy) catches up" 0 wait_for "$WAIT_S" status_is us 'W("ru")["mirror_size"]' 2
 check "henhouse status" 0 "$HH" status "$T/us"
 check_true "henhouse status names the witnesses" grep -q 'witness ru .*cosigned size 3' "$T/.out"
 check "henhouse status --json" 0 sh -c "'$HH' status --json '$T/us' | '$PY' -c 'import json,sys; json.load(sys.stdin)'"
@@ -257,7 +261,7 @@ done
 phase "replayed, stale and malformed"
 strip us3 henhouse.test/us >us3.note
 say us a4; say us a5
-check "us reaches 5, cosigned by ru" 0 waitfor "$WAIT_S" cosigned us 5 ru
+check "us reaches 5, cosigned by ru" 0 wait_for "$WAIT_S" cosigned us 5 ru
 checkpoint_of us us5.note
 wreq 0 us3.note >replay.req
 add_expect "replay of an old checkpoint: 409 with the recorded size" ru replay.req 409 5
@@ -329,7 +333,7 @@ for i in $(seq 6 35); do wreq $((i - 1)) "ca$i.note" ca >"ca$i.req"; done
      "$(url osce)/add-checkpoint")"
  done) >sent &
 sender=$!
-sleep 0.3
+check "osce answers the first updates (then it is killed)" 0 wait_for 10 lines_at_least 3 sent
 stop osce 9
 wait "$sender"
 acked=$(awk '$2 == 200 { a = $1 } END { print a + 0 }' sent)
@@ -347,7 +351,7 @@ for i in $(seq $((recorded + 1)) 35); do [ "$(add osce "ca$i.req")" = 200 ] || o
 check_true "updates resume from the recorded size" test "$ok" = 1
 add_expect "osce now records 35" osce probe.req 409 35
 say us after-kill
-check "osce cosigns us again after its restart" 0 waitfor "$WAIT_S" cosigned us "$(size_of us)" osce ru
+check "osce cosigns us again after its restart" 0 wait_for "$WAIT_S" cosigned us "$(size_of us)" osce ru
 
 # ---- a witness down for a while, then back (ru) ---------------------------------------
 phase "a witness down for a while"
@@ -355,19 +359,21 @@ base=$(size_of us)
 check "ru stops" 0 stop ru
 for i in 1 2 3; do say us "down$i"; done
 up=$((base + 3))
-check "while ru is down, osce cosigns us's $up" 0 waitfor "$WAIT_S" cosigned us "$up" osce
+check "while ru is down, osce cosigns us's $up" 0 wait_for "$WAIT_S" cosigned us "$up" osce
 check_true "... and ru does not" not_cosigned us ru
-check "us's status shows ru failing" 0 waitfor "$WAIT_S" status_is us \
+check "us's status shows ru failing" 0 wait_for "$WAIT_S" status_is us \
   '(S("ru")["cosigned_size"], S("ru")["behind"], S("ru")["consecutive_failures"] > 0, S("ru")["last_error"] != "")' \
   "($base, 3, True, True)"
 check "henhouse status names the failure" 0 sh -c "'$HH' status '$T/us' | grep -q 'witness ru .*failing'"
-sleep 2
+down_fails=$(failures us 'S("ru")')
+check "us fails to reach ru once more while it is down" 0 wait_for "$ROUNDS_WAIT_S" status_is us \
+  "S(\"ru\")[\"consecutive_failures\"] > ${down_fails:-0}" True
 check "ru restarts" 0 start ru
-check "ru catches up and cosigns us's $up" 0 waitfor "$WAIT_S" cosigned us "$up" ru osce
+check "ru catches up and cosigns us's $up" 0 wait_for "$WAIT_S" cosigned us "$up" ru osce
 check_true "ru's mirror of us is at $up" status_is ru 'W("us")["mirror_size"]' "$up"
-check "us's status: ru is healthy again" 0 waitfor "$WAIT_S" status_is us 'S("ru")["consecutive_failures"]' 0
+check "us's status: ru is healthy again" 0 wait_for "$WAIT_S" status_is us 'S("ru")["consecutive_failures"]' 0
 say ru r3
-check "ru's own log is cosigned again by us and osce" 0 waitfor "$WAIT_S" cosigned ru 3 us osce
+check "ru's own log is cosigned again by us and osce" 0 wait_for "$WAIT_S" cosigned ru 3 us osce
 for n in us ru osce; do
   check_true "still no evidence at $n (no false alarm)" test "$(curl -s "$(url "$n")/v1/evidence")" = "[]"
 done
@@ -376,17 +382,21 @@ done
 phase "bad data"
 touch "$T/tamper"
 say ru r4
-check "us records bad-data for ru" 0 waitfor "$WAIT_S" has_ev us ru bad-data
+bad_fails=$(failures ru 'S("us")')
+check "us records bad-data for ru" 0 wait_for "$WAIT_S" has_ev us ru bad-data
 check_true "the proxy did tamper" grep -q '^tampered /tile/entries/' proxy.err
+# Each push of ru's 4 has us check the data (and write any evidence) before it answers.
+check "us refuses ru's pushes of 4 while the data is bad" 0 \
+  wait_for "$ROUNDS_WAIT_S" failed_twice_since ru 'S("us")' "${bad_fails:-0}"
 check_true "us does not cosign ru's 4 while the data is bad" not_cosigned ru us
 badf=$(ev us ru bad-data | head -n 1)
 check "evidence verify: bad-data proves nothing (exit 0)" 0 "$HH" evidence verify "$badf"
 check_true "... and says it is an observation" grep -qi 'observation, not a proof' "$T/.out"
 check_true "no proven evidence against ru" test "$(ev_count us ru "$PROVEN")" = 0
 check_true "ru is not frozen at us" status_is us 'W("ru")["frozen"]' False
-check "osce (plain) cosigns ru's 4" 0 waitfor "$WAIT_S" cosigned ru 4 osce
+check "osce (plain) cosigns ru's 4" 0 wait_for "$WAIT_S" cosigned ru 4 osce
 rm -f "$T/tamper"
-check "once the data is good, us mirrors and cosigns ru's 4" 0 waitfor "$WAIT_S" cosigned ru 4 us osce
+check "once the data is good, us mirrors and cosigns ru's 4" 0 wait_for "$WAIT_S" cosigned ru 4 us osce
 check_true "us's mirror of ru is at 4" status_is us 'W("ru")["mirror_size"]' 4
 check "honest nodes work after the bad data" 0 honest_still_works bad
 
@@ -399,19 +409,26 @@ for i in 1 2 3; do
   done
 done
 check_true "mx and its fork agree at 3" test "$(size_of mx) $(root_of mx)" = "3 $(root_of mxf)"
-check "osce cosigns mx's 3" 0 waitfor "$WAIT_S" cosigned mx 3 osce
-check "us cosigns the fork's 3" 0 waitfor "$WAIT_S" cosigned mxf 3 us
+check "osce cosigns mx's 3" 0 wait_for "$WAIT_S" cosigned mx 3 osce
+check "us cosigns the fork's 3" 0 wait_for "$WAIT_S" cosigned mxf 3 us
 check "the fork logs two other statements" 0 say_batch mxf B 2
-check "us cosigns the fork's 5" 0 waitfor "$WAIT_S" cosigned mxf 5 us
+check "us cosigns the fork's 5" 0 wait_for "$WAIT_S" cosigned mxf 5 us
 check "mx logs two statements" 0 say_batch mx A 2
-check "osce cosigns mx's 5" 0 waitfor "$WAIT_S" cosigned mx 5 osce
+check "osce cosigns mx's 5" 0 wait_for "$WAIT_S" cosigned mx 5 osce
 check_true "same size, different roots" test "$(root_of mx)" != "$(root_of mxf)"
-check "gossip: osce catches the split view" 0 waitfor "$WAIT_S" has_ev osce mx split-view
-check "gossip: us catches the split view" 0 waitfor "$WAIT_S" has_ev us mx split-view
+# osce holds mx's 5 and is shown the fork's 5: two trees of one size. us holds
+# the fork's 5 and is shown mx's own checkpoints: its 5 (a split view) or, as
+# group commit may sign one at 4 on the way, a 4 the fork's 5 does not extend.
+check "gossip: osce catches the split view" 0 wait_for "$WAIT_S" has_ev osce mx split-view
+check "gossip: us catches the split view" 0 wait_for "$WAIT_S" has_ev us mx 'split-view|inconsistent'
 for n in osce us; do
-  f=$(ev "$n" mx split-view | head -n 1)
-  check "evidence verify: $n's split-view is proven (exit 1)" 1 "$HH" evidence verify "$f"
-  check_true "... in plain words" grep -q 'PROVEN: the log henhouse.test/mx signed two different trees of the same size 5' "$T/.out"
+  f=$(ev "$n" mx 'split-view|inconsistent' | head -n 1)
+  check "evidence verify: $n's evidence of the split is proven (exit 1)" 1 "$HH" evidence verify "$f"
+  if [ "$n" = osce ]; then
+    check_true "... in plain words" grep -q 'PROVEN: the log henhouse.test/mx signed two different trees of the same size 5' "$T/.out"
+  else
+    check_true "... in plain words" grep -q 'PROVEN: the log henhouse.test/mx' "$T/.out"
+  fi
   check_true "mx is frozen at $n" status_is "$n" 'W("mx")["frozen"]' True
 done
 check_true "us's mirror of mx stays at the last good point" status_is us 'W("mx")["mirror_size"]' 5
@@ -419,23 +436,29 @@ checkpoint_of mxf mxf5.note
 wreq 5 mxf5.note >mxf5.req
 add_expect "the other tree of size 5, sent to osce: 422" osce mxf5.req 422
 say mx A3
-sleep 2
+mx_fails=$(failures mx 'S("osce")')
+check "osce refuses mx's pushes of 6" 0 wait_for "$ROUNDS_WAIT_S" failed_twice_since mx 'S("osce")' "${mx_fails:-0}"
 check_true "osce does not cosign mx past the split (frozen)" not_cosigned mx osce
-n1=$(ev_count us mx); sleep 2; n2=$(ev_count us mx)
+n1=$(ev_count us mx)
+us_mx_fails=$(failures us 'W("mx")')
+check "us checks mx's checkpoints again (refused: frozen)" 0 \
+  wait_for "$ROUNDS_WAIT_S" failed_twice_since us 'W("mx")' "${us_mx_fails:-0}"
+n2=$(ev_count us mx)
 check_true "the same split view is not recorded again and again (us: $n1 then $n2 files)" test "$n1" = "$n2"
 check "honest nodes work after the split view" 0 honest_still_works split
 
 # ---- rewrite: kp drops entries it had published and re-signs --------------------------
 phase "rewrite"
 check "kp logs four statements" 0 say_batch kp k 4
-check "us and osce cosign kp's 4" 0 waitfor "$WAIT_S" cosigned kp 4 us osce
+check "us and osce cosign kp's 4" 0 wait_for "$WAIT_S" cosigned kp 4 us osce
 check "kp stops" 0 stop kp
 check "kp forks its own log back to 2" 0 "$ADV" fork "$T/kp" "$T/kp2" --keep 2
 check "kp serves the cut-down log" 0 start kp "$T/kp2"
 check_true "kp re-signs size 2" test "$(size_of kp)" = 2
 check "kp logs three other statements" 0 say_batch kp x 3
-check "kp is at 5" 0 waitfor 10 size_is kp 5
-check "us (mirror) proves the rewrite" 0 waitfor "$WAIT_S" has_ev us kp 'inconsistent|split-view'
+check "kp is at 5" 0 wait_for 10 size_is kp 5
+kp_us_fails=$(failures kp 'S("us")') kp_osce_fails=$(failures kp 'S("osce")')
+check "us (mirror) proves the rewrite" 0 wait_for "$WAIT_S" has_ev us kp 'inconsistent|split-view'
 f=$(ev us kp 'inconsistent|split-view' | head -n 1)
 echo "   (kp rewrite recorded by us as $(basename "$f"))"
 check "evidence verify: the rewrite is proven (exit 1)" 1 "$HH" evidence verify "$f"
@@ -446,7 +469,8 @@ checkpoint_of kp kp5.note
 wreq 4 kp5.note kp >kp45.req
 add_expect "the rewritten log's proof, sent to osce (plain): 422" osce kp45.req 422
 add_expect "... and to us: 422" us kp45.req 422
-sleep 1
+check "us refuses kp's pushes of the rewritten 5" 0 wait_for "$ROUNDS_WAIT_S" failed_twice_since kp 'S("us")' "${kp_us_fails:-0}"
+check "osce refuses them too" 0 wait_for "$ROUNDS_WAIT_S" failed_twice_since kp 'S("osce")' "${kp_osce_fails:-0}"
 check_true "us does not cosign the rewritten log" not_cosigned kp us
 check_true "osce does not either" not_cosigned kp osce
 check "honest nodes work after the rewrite" 0 honest_still_works rewrite
@@ -454,21 +478,25 @@ check "honest nodes work after the rewrite" 0 honest_still_works rewrite
 # ---- an entry signed by a key that is not the party's signer (ir) ----------------------
 phase "an entry signed by a key"
 say ir i1; say ir i2
-check "us and osce cosign ir's 2" 0 waitfor "$WAIT_S" cosigned ir 2 us osce
+check "us and osce cosign ir's 2" 0 wait_for "$WAIT_S" cosigned ir 2 us osce
 check "ir stops" 0 stop ir
 check "ir logs an entry signed by a stranger" 0 "$ADV" sign-unauthorised "$T/ir"
 check_true "... at index 2" grep -qx 'index 2' "$T/.out"
 check "ir serves again" 0 start ir
+ir3_fails=$(failures ir 'S("us")')
 check_true "ir is at 3" test "$(size_of ir)" = 3
-check "us (mirror) records unauthorised-entry" 0 waitfor "$WAIT_S" has_ev us ir unauthorised-entry
+check "us (mirror) records unauthorised-entry" 0 wait_for "$WAIT_S" has_ev us ir unauthorised-entry
 f=$(ev us ir unauthorised-entry | head -n 1)
 check "evidence verify: the unauthorised entry is proven (exit 1)" 1 "$HH" evidence verify "$f"
 check_true "... names entry 2" grep -q 'PROVEN: entry 2 is in the tree of size 3' "$T/.out"
 check_true "ir is frozen at us, its mirror at 2" status_is us '(W("ir")["frozen"], W("ir")["mirror_size"])' "(True, 2)"
-check "osce (plain: no entry checks) cosigns ir's 3" 0 waitfor "$WAIT_S" cosigned ir 3 osce
+check "osce (plain: no entry checks) cosigns ir's 3" 0 wait_for "$WAIT_S" cosigned ir 3 osce
+check "us refuses ir's pushes of 3" 0 wait_for "$ROUNDS_WAIT_S" failed_twice_since ir 'S("us")' "${ir3_fails:-0}"
 check_true "us does not" not_cosigned ir us
 say ir i3
-check "osce cosigns ir's 4" 0 waitfor "$WAIT_S" cosigned ir 4 osce
+ir4_fails=$(failures ir 'S("us")')
+check "osce cosigns ir's 4" 0 wait_for "$WAIT_S" cosigned ir 4 osce
+check "us refuses ir's pushes of 4" 0 wait_for "$ROUNDS_WAIT_S" failed_twice_since ir 'S("us")' "${ir4_fails:-0}"
 check_true "us still does not" not_cosigned ir us
 check "honest nodes work after the unauthorised entry" 0 honest_still_works unauthorised
 
@@ -507,7 +535,7 @@ for e in entries[:50]:
     assert body == e["evidence"] and body["origin"] == e["origin"], e["id"]' "$T/$1/evidence"
 }
 for n in us osce; do check "$n's /v1/evidence matches its evidence files" 0 evidence_api_matches "$n"; done
-f=$(ev us mx split-view | head -n 1)
+f=$(ev osce mx split-view | head -n 1)
 sed 's/"checkpoints"/"checkpointz"/' "$f" >broken.json
 check "evidence verify: a malformed file is exit 2" 2 "$HH" evidence verify broken.json
 "$PY" -c '
