@@ -1,16 +1,22 @@
 /*
  * hh_adversary.c - a misbehaving party, for the witness tests. It uses the
- * real library and store on a node directory, the way a party that controls
- * its own node (and its keys) could:
+ * real library and the node's storage interfaces (storage/store.h,
+ * storage/witness_db.h) on a node directory, the way a party that controls
+ * its own node (and its keys) could, whatever backend holds its log:
  *
  *   hh_adversary fork SRC DST --keep N
- *       Copies node directory SRC to DST (databases through SQLite's backup
- *       API, so SRC may be running) and cuts DST's log back to its first N
- *       entries: entries from N on, tree nodes not complete in a tree of
- *       size N, checkpoints larger than N and cosignatures gathered for them
- *       are deleted. Served and given other statements, DST then signs a
- *       different tree for sizes SRC already signed (a split view, or a
- *       rewritten history when SRC's witnesses had seen more than N).
+ *       Makes DST a copy of node directory SRC whose log holds only SRC's
+ *       first N entries. The configuration, keys and other plain files are
+ *       copied (databases, their -wal/-shm/-journal side files and the
+ *       mirrors/ and evidence/ folders are not); DST's log is then created
+ *       through the store interface and SRC's entries 0..N-1 are appended to
+ *       it in batches, with their subtree hashes computed as the sequencer
+ *       does, followed by every checkpoint SRC signed for a size <= N. DST
+ *       gets a new, empty witness state: no cosignatures, no evidence, no
+ *       witnessed logs. SRC is only read (it may be running). Served and
+ *       given other statements, DST then signs a different tree for sizes
+ *       SRC already signed (a split view, or a rewritten history when SRC's
+ *       witnesses had seen more than N).
  *
  *   hh_adversary sign-unauthorised DIR [--payload FILE]
  *       Appends to DIR's log (the node must be stopped) one statement signed
@@ -19,13 +25,13 @@
  *       checkpoint that includes it. Prints "index I", "id HEX" and the
  *       intruder's verifier key.
  *
- * Exit 0 done, 2 usage or any failure. Test tooling only: never installed.
+ * Exit 0 done, 2 usage or any failure (a failed fork leaves DST as far as
+ * it got). Test tooling only: never installed.
  */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
-#include <sqlite3.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,16 +39,21 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <henhouse/client/files.h>
 #include <henhouse/henhouse.h>
 
 #include "config.h"
-#include <henhouse/client/files.h>
-#include "node_impl.h"
 #include "log/sequencer.h"
+#include "log/tree_batch.h"
+#include "node_impl.h"
+#include "storage/store.h"
+#include "storage/witness_db.h"
 
 #define PATH_CAP       4096
+#define URI_CAP        (HH_CONFIG_PATH_MAX * 2 + 16)
 #define STATEMENT_TYPE "application/vnd.henhouse.statement+json"
 #define PAYLOAD_MAX    (60 * 1024)
+#define FORK_BATCH     1024 /* entries read and appended at once (<= HH_STORE_MAX_BATCH) */
 
 static const char usage[] = "usage: hh_adversary fork SRC DST --keep N\n"
                             "       hh_adversary sign-unauthorised DIR [--payload FILE]\n";
@@ -67,39 +78,7 @@ static hh_status join(char *out, const char *dir, const char *name, struct hh_er
     return HH_OK;
 }
 
-/* ---- fork: copying a node directory ---- */
-
-/* Copies a live SQLite database with the backup API: a consistent snapshot. */
-static hh_status copy_database(const char *src, const char *dst, struct hh_error *err)
-{
-    sqlite3 *from = NULL, *to = NULL;
-    sqlite3_backup *b;
-    hh_status rc = HH_OK;
-
-    if (sqlite3_open_v2(src, &from, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK ||
-        sqlite3_open_v2(dst, &to, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) != SQLITE_OK) {
-        rc = hh_error_set(err, HH_ERR_IO, "opening %s or %s", src, dst);
-        goto out;
-    }
-    sqlite3_busy_timeout(from, 10000);
-    b = sqlite3_backup_init(to, "main", from, "main");
-    if (b == NULL) {
-        rc = hh_error_set(err, HH_ERR_IO, "backup of %s: %s", src, sqlite3_errmsg(to));
-        goto out;
-    }
-    int step;
-    while ((step = sqlite3_backup_step(b, -1)) == SQLITE_BUSY || step == SQLITE_LOCKED)
-        sqlite3_sleep(20);
-    sqlite3_backup_finish(b);
-    if (step != SQLITE_DONE)
-        rc = hh_error_set(err, HH_ERR_IO, "backup of %s: %s", src, sqlite3_errstr(step));
-    else if (sqlite3_exec(to, "PRAGMA journal_mode=WAL", NULL, NULL, NULL) != SQLITE_OK)
-        rc = hh_error_set(err, HH_ERR_IO, "%s: %s", dst, sqlite3_errmsg(to));
-out:
-    sqlite3_close(from);
-    sqlite3_close(to);
-    return rc;
-}
+/* ---- fork: copying the node directory's plain files ---- */
 
 static hh_status copy_file(const char *src, const char *dst, mode_t mode, struct hh_error *err)
 {
@@ -130,10 +109,26 @@ out:
     return rc;
 }
 
-static hh_status copy_tree(const char *src, const char *dst, struct hh_error *err);
+/*
+ * What the fork does not copy as a file: any database and its side files
+ * (the log is rebuilt through the store, the witness state starts empty),
+ * and at the top of the node directory the mirrors and evidence, which
+ * belong to the witness state it does not keep.
+ */
+static bool skipped(const char *name, bool top)
+{
+    static const char *const suffixes[] = {".db", "-wal", "-shm", "-journal"};
 
-/* Copies one directory entry: a database by backup, its WAL side files not at all. */
-static hh_status copy_entry(const char *src, const char *dst, const char *name,
+    for (size_t i = 0; i < sizeof(suffixes) / sizeof(suffixes[0]); i++)
+        if (ends_with(name, suffixes[i]))
+            return true;
+    return top && (strcmp(name, "mirrors") == 0 || strcmp(name, "evidence") == 0);
+}
+
+static hh_status copy_tree(const char *src, const char *dst, bool top, struct hh_error *err);
+
+/* Copies one directory entry: a folder recursively, a regular file with its mode. */
+static hh_status copy_entry(const char *src, const char *dst, const char *name, bool top,
                             struct hh_error *err)
 {
     char from[PATH_CAP], to[PATH_CAP];
@@ -142,22 +137,19 @@ static hh_status copy_entry(const char *src, const char *dst, const char *name,
 
     if (rc == HH_OK)
         rc = join(to, dst, name, err);
-    if (rc != HH_OK)
+    if (rc != HH_OK || skipped(name, top))
         return rc;
-    if (ends_with(name, "-wal") || ends_with(name, "-shm") || ends_with(name, "-journal"))
-        return HH_OK;
     if (lstat(from, &st) != 0)
         return hh_error_set(err, HH_ERR_IO, "%s: %s", from, strerror(errno));
     if (S_ISDIR(st.st_mode))
-        return copy_tree(from, to, err);
+        return copy_tree(from, to, false, err);
     if (!S_ISREG(st.st_mode))
         return HH_OK;
-    if (ends_with(name, ".db"))
-        return copy_database(from, to, err);
     return copy_file(from, to, st.st_mode, err);
 }
 
-static hh_status copy_tree(const char *src, const char *dst, struct hh_error *err)
+/* Creates dst (it must not exist) and copies src's plain files into it. */
+static hh_status copy_tree(const char *src, const char *dst, bool top, struct hh_error *err)
 {
     struct stat st;
     struct dirent *e;
@@ -173,115 +165,283 @@ static hh_status copy_tree(const char *src, const char *dst, struct hh_error *er
         return hh_error_set(err, HH_ERR_IO, "%s: %s", src, strerror(errno));
     while (rc == HH_OK && (e = readdir(d)) != NULL)
         if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
-            rc = copy_entry(src, dst, e->d_name, err);
+            rc = copy_entry(src, dst, e->d_name, top, err);
     closedir(d);
     return rc;
 }
 
-/* ---- fork: cutting the copied log back ---- */
+/* ---- fork: re-appending the entries ---- */
 
-static hh_status exec_sql(sqlite3 *db, const char *sql, struct hh_error *err)
+/* One batch of entries read from SRC: copies owned here, ids computed after the read. */
+struct batch {
+    struct hh_store_entry entries[FORK_BATCH];
+    size_t n;
+    bool nomem;
+};
+
+static void batch_clear(struct batch *b)
 {
-    char *msg = NULL;
-    if (sqlite3_exec(db, sql, NULL, NULL, &msg) == SQLITE_OK)
-        return HH_OK;
-    hh_error_set(err, HH_ERR_IO, "%s: %s", sql, msg ? msg : sqlite3_errmsg(db));
-    sqlite3_free(msg);
-    return HH_ERR_IO;
+    for (size_t i = 0; i < b->n; i++)
+        free((void *)b->entries[i].data);
+    b->n = 0;
+    b->nomem = false;
 }
 
-static hh_status query_u64(sqlite3 *db, const char *sql, uint64_t *out, struct hh_error *err)
+/* hh_store_read_entries callback: copies the entry only (it must not use the store). */
+static int collect_entry(void *ctx, uint64_t index, const uint8_t *data, size_t len)
 {
-    sqlite3_stmt *st = NULL;
-    hh_status rc = HH_OK;
+    struct batch *b = ctx;
+    uint8_t *copy = malloc(len > 0 ? len : 1);
 
-    *out = 0;
-    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
-        return hh_error_set(err, HH_ERR_IO, "%s: %s", sql, sqlite3_errmsg(db));
-    if (sqlite3_step(st) == SQLITE_ROW)
-        *out = (uint64_t)sqlite3_column_int64(st, 0);
-    else
-        rc = hh_error_set(err, HH_ERR_IO, "%s: %s", sql, sqlite3_errmsg(db));
-    sqlite3_finalize(st);
+    (void)index;
+    if (copy == NULL || b->n == FORK_BATCH) {
+        free(copy);
+        b->nomem = true;
+        return 1;
+    }
+    memcpy(copy, data, len);
+    b->entries[b->n].data = copy;
+    b->entries[b->n].len = len;
+    b->n++;
+    return 0;
+}
+
+/* The statement id of a logged entry: SHA-256 of its envelope's PAE. */
+static hh_status entry_id(uint64_t index, const struct hh_store_entry *e, struct hh_hash *id,
+                          struct hh_error *err)
+{
+    struct hh_dsse *env = NULL;
+    hh_status rc = hh_dsse_parse((const char *)e->data, e->len, &env, err);
+
+    if (rc == HH_OK)
+        rc = hh_dsse_id(env, id);
+    hh_dsse_free(env);
+    if (rc != HH_OK)
+        return hh_error_prefix(err, rc, "entry %llu", (unsigned long long)index);
+    return HH_OK;
+}
+
+/* Reads SRC's entries start..start+n-1 into b, with their statement ids. */
+static hh_status read_batch(struct hh_store *src, uint64_t start, size_t n, struct batch *b,
+                            struct hh_error *err)
+{
+    hh_status rc = hh_store_read_entries(src, start, n, collect_entry, b, err);
+
+    if (rc == HH_OK && (b->nomem || b->n != n))
+        rc = hh_error_set(err, HH_ERR_NOMEM, "reading entries %llu..+%zu: got %zu",
+                          (unsigned long long)start, n, b->n);
+    for (size_t i = 0; rc == HH_OK && i < b->n; i++)
+        rc = entry_id(start + i, &b->entries[i], &b->entries[i].id, err);
     return rc;
 }
 
-/* Runs the printf-formatted statement sql with keep substituted. */
-static hh_status exec_keep(sqlite3 *db, const char *fmt, uint64_t keep, struct hh_error *err)
+/* Appends entries as old_size.. with the subtree hashes they complete, as the sequencer does. */
+static hh_status append_batch(struct hh_store *dst, uint64_t old_size,
+                              const struct hh_store_entry *entries, size_t n, struct hh_error *err)
 {
-    char sql[512];
-    int n = snprintf(sql, sizeof(sql), fmt, (long long)keep);
-    if (n < 0 || (size_t)n >= sizeof(sql))
-        return hh_error_set(err, HH_ERR_INTERNAL, "statement too long");
-    return exec_sql(db, sql, err);
+    struct hh_tree_batch *b = NULL;
+    const struct hh_subtree_id *ids = NULL;
+    const struct hh_hash *hashes = NULL;
+    size_t nnodes = 0;
+    hh_status rc = hh_tree_batch_new(dst, old_size, old_size + n, &b, err);
+
+    for (size_t i = 0; rc == HH_OK && i < n; i++) {
+        struct hh_hash leaf;
+        hh_merkle_leaf_hash(entries[i].data, entries[i].len, &leaf);
+        rc = hh_tree_batch_add(b, &leaf, err);
+    }
+    if (rc == HH_OK) {
+        hh_tree_batch_nodes(b, &ids, &hashes, &nnodes);
+        rc = hh_store_append(dst, old_size, entries, n, ids, hashes, nnodes, err);
+    }
+    hh_tree_batch_free(b);
+    return rc;
 }
 
-/* Deletes everything of the log in db beyond its first keep entries, in one transaction. */
-static hh_status truncate_log(const char *path, uint64_t keep, uint64_t *dropped,
+/* Appends SRC's entries 0..keep-1 to the empty DST, FORK_BATCH at a time. */
+static hh_status copy_entries(struct hh_store *src, struct hh_store *dst, uint64_t keep,
                               struct hh_error *err)
 {
-    sqlite3 *db = NULL;
-    uint64_t size = 0;
+    struct batch *b = calloc(1, sizeof(*b));
     hh_status rc = HH_OK;
 
-    *dropped = 0;
-    if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
-        rc = hh_error_set(err, HH_ERR_IO, "%s: %s", path, sqlite3_errmsg(db));
-        goto out;
+    if (b == NULL)
+        return hh_error_set(err, HH_ERR_NOMEM, "out of memory");
+    for (uint64_t at = 0; rc == HH_OK && at < keep;) {
+        size_t n = keep - at < FORK_BATCH ? (size_t)(keep - at) : FORK_BATCH;
+        rc = read_batch(src, at, n, b, err);
+        if (rc == HH_OK)
+            rc = append_batch(dst, at, b->entries, n, err);
+        batch_clear(b);
+        at += n;
     }
-    rc = exec_sql(db, "BEGIN IMMEDIATE", err);
-    if (rc == HH_OK)
-        rc = query_u64(db, "SELECT COUNT(*) FROM entries", &size, err);
-    if (rc == HH_OK && size < keep)
-        rc = hh_error_set(err, HH_ERR_INVALID, "the log has %llu entries, fewer than --keep %llu",
-                          (unsigned long long)size, (unsigned long long)keep);
-    if (rc == HH_OK)
-        rc = exec_keep(db, "DELETE FROM entries WHERE idx >= %lld", keep, err);
-    if (rc == HH_OK)
-        rc = exec_keep(db, "DELETE FROM nodes WHERE ((idx + 1) << level) > %lld", keep, err);
-    if (rc == HH_OK)
-        rc = exec_keep(db, "DELETE FROM checkpoints WHERE size > %lld", keep, err);
-    if (rc == HH_OK)
-        rc = exec_sql(db, "COMMIT", err);
-    else
-        (void)exec_sql(db, "ROLLBACK", NULL);
-    if (rc == HH_OK)
-        *dropped = size - keep;
-out:
-    sqlite3_close(db);
+    free(b);
     return rc;
 }
 
-/* Drops the cosignatures gathered for sizes beyond keep (they sign the old tree). */
-static hh_status trim_witness_db(const char *dir, uint64_t keep, struct hh_error *err)
-{
-    char path[PATH_CAP];
-    sqlite3 *db = NULL;
-    uint64_t has = 0;
-    hh_status rc = join(path, dir, "witness.db", err);
+/* ---- fork: copying the checkpoints ---- */
 
-    if (rc != HH_OK || access(path, F_OK) != 0)
-        return rc;
-    if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
-        rc = hh_error_set(err, HH_ERR_IO, "%s: %s", path, sqlite3_errmsg(db));
-        goto out;
+/* SRC's checkpoints of size <= keep, copied out of hh_store_each_checkpoint. */
+struct checkpoints {
+    uint64_t keep;
+    struct hh_store_checkpoint *v; /* notes malloc'd */
+    size_t n, cap;
+    bool nomem;
+};
+
+static void checkpoints_clear(struct checkpoints *l)
+{
+    for (size_t i = 0; i < l->n; i++)
+        hh_store_checkpoint_clear(&l->v[i]);
+    free(l->v);
+    l->v = NULL;
+    l->n = l->cap = 0;
+}
+
+/* hh_store_each_checkpoint callback (sizes ascending): copies, stops past keep. */
+static int collect_checkpoint(void *ctx, const struct hh_store_checkpoint *c)
+{
+    struct checkpoints *l = ctx;
+    struct hh_store_checkpoint *slot;
+
+    if (c->size > l->keep)
+        return 1;
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? 2 * l->cap : 64;
+        slot = realloc(l->v, cap * sizeof(*slot));
+        if (slot == NULL)
+            goto nomem;
+        l->v = slot;
+        l->cap = cap;
     }
-    rc = query_u64(db,
-                   "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table'"
-                   " AND name = 'cosignatures'",
-                   &has, err);
-    if (rc == HH_OK && has)
-        rc = exec_keep(db, "DELETE FROM cosignatures WHERE size > %lld", keep, err);
-out:
-    sqlite3_close(db);
+    slot = &l->v[l->n];
+    *slot = *c;
+    slot->note = malloc(c->note_len + 1);
+    if (slot->note == NULL)
+        goto nomem;
+    memcpy(slot->note, c->note, c->note_len);
+    slot->note[c->note_len] = '\0';
+    l->n++;
+    return 0;
+nomem:
+    l->nomem = true;
+    return 1;
+}
+
+/* Stores in DST every checkpoint SRC signed for a size <= keep, in size order. */
+static hh_status copy_checkpoints(struct hh_store *src, struct hh_store *dst, uint64_t keep,
+                                  struct hh_error *err)
+{
+    struct checkpoints l = {.keep = keep};
+    hh_status rc = hh_store_each_checkpoint(src, collect_checkpoint, &l, err);
+
+    if (rc == HH_OK && l.nomem)
+        rc = hh_error_set(err, HH_ERR_NOMEM, "out of memory copying checkpoints");
+    for (size_t i = 0; rc == HH_OK && i < l.n; i++)
+        rc = hh_store_put_checkpoint(dst, l.v[i].size, &l.v[i].root, l.v[i].note, l.v[i].note_len,
+                                     err);
+    checkpoints_clear(&l);
     return rc;
+}
+
+/* ---- fork ---- */
+
+/* The storage URIs of the log of node directories src and dst; they must differ. */
+static hh_status log_uris(const struct hh_config *cfg, const char *src, const char *dst,
+                          char *src_uri, char *dst_uri, struct hh_error *err)
+{
+    hh_status rc = hh_config_storage_uri(src, cfg->database, src_uri, URI_CAP, err);
+
+    if (rc == HH_OK)
+        rc = hh_config_storage_uri(dst, cfg->database, dst_uri, URI_CAP, err);
+    if (rc == HH_OK && strcmp(src_uri, dst_uri) == 0)
+        rc = hh_error_set(err, HH_ERR_INVALID,
+                          "database '%s' is not inside the node directory: a fork needs its own",
+                          cfg->database);
+    return rc;
+}
+
+/* Opens SRC's log and checks it holds at least keep entries; *size is how many it holds. */
+static hh_status open_source(const char *uri, uint64_t keep, struct hh_store **src, uint64_t *size,
+                             struct hh_error *err)
+{
+    hh_status rc = hh_store_open(uri, src, err);
+
+    *size = 0;
+    if (rc == HH_OK)
+        rc = hh_store_size(*src, size, err);
+    if (rc == HH_OK && *size < keep)
+        rc = hh_error_set(err, HH_ERR_INVALID, "the log has %llu entries, fewer than --keep %llu",
+                          (unsigned long long)*size, (unsigned long long)keep);
+    return rc;
+}
+
+/* Creates DST's log (it must come out empty) and fills it from SRC up to keep. */
+static hh_status build_log(struct hh_store *src, const char *uri, uint64_t keep,
+                           struct hh_error *err)
+{
+    struct hh_store *dst = NULL;
+    uint64_t size = 0;
+    hh_status rc = hh_store_open(uri, &dst, err);
+
+    if (rc == HH_OK)
+        rc = hh_store_size(dst, &size, err);
+    if (rc == HH_OK && size != 0)
+        rc = hh_error_set(err, HH_ERR_CONFLICT, "the new log already holds %llu entries",
+                          (unsigned long long)size);
+    if (rc == HH_OK)
+        rc = copy_entries(src, dst, keep, err);
+    if (rc == HH_OK)
+        rc = copy_checkpoints(src, dst, keep, err);
+    hh_store_close(dst);
+    return rc;
+}
+
+/* Creates DST's witness state, empty: what SRC cosigned or gathered stays with SRC. */
+static hh_status new_witness_state(const char *dir, struct hh_error *err)
+{
+    char uri[URI_CAP];
+    struct hh_wdb *w = NULL;
+    hh_status rc = hh_config_storage_uri(dir, "witness.db", uri, sizeof(uri), err);
+
+    if (rc == HH_OK)
+        rc = hh_wdb_open(uri, &w, err);
+    hh_wdb_close(w);
+    return rc;
+}
+
+/* Forks SRC into DST at keep; *dropped is how many of SRC's entries DST lacks. */
+static int fork_dir(const char *src_dir, const char *dst_dir, uint64_t keep, uint64_t *dropped)
+{
+    struct hh_error err = {0};
+    struct hh_config cfg;
+    struct hh_store *src = NULL;
+    char src_uri[URI_CAP], dst_uri[URI_CAP];
+    uint64_t size = 0;
+    int code = 2;
+
+    if (hh_config_load(src_dir, &cfg, &err) != HH_OK ||
+        log_uris(&cfg, src_dir, dst_dir, src_uri, dst_uri, &err) != HH_OK)
+        code = fail(src_dir, &err);
+    else if (open_source(src_uri, keep, &src, &size, &err) != HH_OK)
+        code = fail("reading the log", &err);
+    else if (copy_tree(src_dir, dst_dir, true, &err) != HH_OK)
+        code = fail("copying", &err);
+    else if (build_log(src, dst_uri, keep, &err) != HH_OK)
+        code = fail("building the forked log", &err);
+    else if (new_witness_state(dst_dir, &err) != HH_OK)
+        code = fail("creating the witness state", &err);
+    else
+        code = 0;
+    hh_store_close(src);
+    if (code == 0)
+        *dropped = size - keep;
+    return code;
 }
 
 static int cmd_fork(int argc, char **argv)
 {
     struct hh_error err = {0};
-    struct hh_config cfg;
-    char db[PATH_CAP];
     uint64_t keep = 0, dropped = 0;
 
     if (argc != 5 || strcmp(argv[3], "--keep") != 0 ||
@@ -289,15 +449,8 @@ static int cmd_fork(int argc, char **argv)
         fputs(usage, stderr);
         return 2;
     }
-    if (hh_config_load(argv[1], &cfg, &err) != HH_OK)
-        return fail(argv[1], &err);
-    if (copy_tree(argv[1], argv[2], &err) != HH_OK)
-        return fail("copying", &err);
-    if (hh_config_path(argv[2], cfg.database, db, sizeof(db), &err) != HH_OK ||
-        truncate_log(db, keep, &dropped, &err) != HH_OK)
-        return fail("truncating the log", &err);
-    if (trim_witness_db(argv[2], keep, &err) != HH_OK)
-        return fail("trimming cosignatures", &err);
+    if (fork_dir(argv[1], argv[2], keep, &dropped) != 0)
+        return 2;
     printf("forked %s to %s at size %llu (%llu entries dropped)\n", argv[1], argv[2],
            (unsigned long long)keep, (unsigned long long)dropped);
     return 0;
@@ -380,8 +533,8 @@ static hh_status append_entry(struct hh_node *n, const struct hh_hash *id, const
     hh_status rc = hh_node_start_sequencer(n, err);
 
     if (rc == HH_OK)
-        rc = hh_sequencer_submit(n->sequencer, id, (const uint8_t *)entry, len, true, on_sequenced,
-                                 &w, err);
+        rc = hh_sequencer_submit(hh_node_sequencer(n), id, (const uint8_t *)entry, len, true,
+                                 on_sequenced, &w, err);
     if (rc != HH_OK)
         return rc;
     pthread_mutex_lock(&w.mu);
@@ -415,8 +568,8 @@ static int cmd_sign_unauthorised(int argc, char **argv)
         goto out;
     }
     if ((argc == 4 ? hh_read_file(argv[3], PAYLOAD_MAX, &payload, &payload_len, &err)
-                   : default_payload(&n->config, &payload, &payload_len, &err)) != HH_OK ||
-        intruder_envelope(&n->config, payload, payload_len, &entry, &entry_len, &id, &err) !=
+                   : default_payload(hh_node_config(n), &payload, &payload_len, &err)) != HH_OK ||
+        intruder_envelope(hh_node_config(n), payload, payload_len, &entry, &entry_len, &id, &err) !=
             HH_OK) {
         code = fail("signing", &err);
         goto out;
