@@ -17,6 +17,12 @@
  * away, and every signature and proof is checked, so a broken library fails
  * the run instead of timing a no-op.
  *
+ * hh_sha256 is OpenSSL's SHA-256 (src/lib/hash.c); the sodium_* benchmarks
+ * time libsodium's, the implementation it replaced, on the same inputs
+ * (65-byte nodes, 700-byte leaves, the root of 1,000,000 leaves), each
+ * against the hh_sha256 figure of the same input as its baseline, so the
+ * ratio column is libsodium's speed as a fraction of OpenSSL's.
+ *
  *   hh_bench [--seconds S] [--json] [--list] [NAME-PREFIX...]
  *
  * The time per benchmark is S seconds (default 1; also HH_BENCH_SECONDS).
@@ -25,6 +31,7 @@
  */
 #include <henhouse/henhouse.h>
 
+#include <openssl/opensslv.h>
 #include <sodium.h>
 
 #include <inttypes.h>
@@ -37,6 +44,7 @@
 
 #define TREE_SIZE     1000000u /* leaves in the benchmark tree */
 #define ENTRY_LEN     600      /* bytes per log entry */
+#define LEAF_LEN      700      /* bytes per entry in the SHA-256 comparisons (a real envelope) */
 #define SIG_MSG_LEN   100      /* bytes signed by the raw Ed25519 baselines */
 #define DSSE_TARGET   600      /* bytes of the formatted DSSE envelope */
 #define NPRECOMP      1024     /* precomputed proofs, tiles and paths cycled through */
@@ -62,7 +70,7 @@ struct cons_case {
 struct bench_ctx {
     uint64_t rng;
     size_t k; /* cycles through the precomputed cases */
-    uint8_t buf[ENTRY_LEN + 1];
+    uint8_t buf[LEAF_LEN + 1];
     uint8_t msg[SIG_MSG_LEN], msg_sig[64], sign_msg[SIG_MSG_LEN];
     bool have_keys, have_leaves, have_tree, have_proofs, have_notes, have_dsse, have_bundle,
         have_tiles;
@@ -384,6 +392,31 @@ static uint64_t op_sha256_601(struct bench_ctx *c)
     return h.b[0];
 }
 
+static uint64_t op_sha256_700(struct bench_ctx *c)
+{
+    struct hh_hash h;
+    hh_sha256(c->buf, LEAF_LEN, &h);
+    memcpy(c->buf + 1, h.b, HH_HASH_LEN);
+    return h.b[0];
+}
+
+/* The same two sizes through libsodium directly: the implementation hh_sha256 replaced. */
+static uint64_t op_sodium_sha256_65(struct bench_ctx *c)
+{
+    uint8_t h[HH_HASH_LEN];
+    crypto_hash_sha256(h, c->buf, 65);
+    memcpy(c->buf + 1, h, HH_HASH_LEN);
+    return h[0];
+}
+
+static uint64_t op_sodium_sha256_700(struct bench_ctx *c)
+{
+    uint8_t h[HH_HASH_LEN];
+    crypto_hash_sha256(h, c->buf, LEAF_LEN);
+    memcpy(c->buf + 1, h, HH_HASH_LEN);
+    return h[0];
+}
+
 static uint64_t op_ed25519_sign(struct bench_ctx *c)
 {
     uint8_t sig[64];
@@ -606,24 +639,137 @@ static void run_tree_builds(struct bench_ctx *c, bool hash_entries, double secon
     r->cpu_rate = r->rate / r->cpu;
 }
 
+/* One SHA-256 implementation for the tree-root comparison: leaf and node hash. */
+struct tree_hasher {
+    void (*leaf)(const uint8_t *data, size_t len, uint8_t out[HH_HASH_LEN]);
+    void (*node)(const uint8_t l[HH_HASH_LEN], const uint8_t r[HH_HASH_LEN],
+                 uint8_t out[HH_HASH_LEN]);
+};
+
+static void hh_leaf(const uint8_t *data, size_t len, uint8_t out[HH_HASH_LEN])
+{
+    hh_merkle_leaf_hash(data, len, (struct hh_hash *)(void *)out);
+}
+
+static void hh_node(const uint8_t l[HH_HASH_LEN], const uint8_t r[HH_HASH_LEN],
+                    uint8_t out[HH_HASH_LEN])
+{
+    hh_merkle_node_hash((const struct hh_hash *)(const void *)l,
+                        (const struct hh_hash *)(const void *)r, (struct hh_hash *)(void *)out);
+}
+
+static void sodium_leaf(const uint8_t *data, size_t len, uint8_t out[HH_HASH_LEN])
+{
+    static const uint8_t prefix = 0x00;
+    crypto_hash_sha256_state st;
+
+    crypto_hash_sha256_init(&st);
+    crypto_hash_sha256_update(&st, &prefix, 1);
+    crypto_hash_sha256_update(&st, data, len);
+    crypto_hash_sha256_final(&st, out);
+}
+
+static void sodium_node(const uint8_t l[HH_HASH_LEN], const uint8_t r[HH_HASH_LEN],
+                        uint8_t out[HH_HASH_LEN])
+{
+    uint8_t buf[1 + 2 * HH_HASH_LEN];
+
+    buf[0] = 0x01;
+    memcpy(buf + 1, l, HH_HASH_LEN);
+    memcpy(buf + 1 + HH_HASH_LEN, r, HH_HASH_LEN);
+    crypto_hash_sha256(out, buf, sizeof(buf));
+}
+
+/*
+ * The root of TREE_SIZE LEAF_LEN-byte entries with hasher h: every leaf
+ * hashed and folded on a stack of complete subtrees (one node hash per leaf,
+ * amortised), as a verifier or mirror recomputes a tree. No memtree: only
+ * the hashing differs between the two implementations.
+ */
+static void tree_root(const struct tree_hasher *h, uint8_t *buf, uint8_t root[HH_HASH_LEN])
+{
+    uint8_t stack[64][HH_HASH_LEN];
+    size_t depth = 0;
+
+    for (size_t j = 8; j < LEAF_LEN; j++)
+        buf[j] = (uint8_t)('a' + j % 26);
+    for (uint64_t i = 0; i < TREE_SIZE; i++) {
+        put_be64(buf, i); /* distinct entries, without rewriting all 700 bytes each time */
+        h->leaf(buf, LEAF_LEN, stack[depth++]);
+        for (uint64_t n = i + 1; (n & 1) == 0; n >>= 1, depth--)
+            h->node(stack[depth - 2], stack[depth - 1], stack[depth - 2]);
+    }
+    while (depth > 1) {
+        h->node(stack[depth - 2], stack[depth - 1], stack[depth - 2]);
+        depth--;
+    }
+    memcpy(root, stack[0], HH_HASH_LEN);
+}
+
+/* Builds TREE_SIZE-leaf roots with hasher h until seconds have passed; both agree. */
+static void run_root_builds(struct bench_ctx *c, const struct tree_hasher *h, double seconds,
+                            struct result *r)
+{
+    static const struct tree_hasher check_with = {sodium_leaf, sodium_node};
+    static uint8_t reference[HH_HASH_LEN];
+    static bool have_reference;
+    double c0 = clock_sec(CLOCK_THREAD_CPUTIME_ID), t0 = now(), t;
+    uint8_t root[HH_HASH_LEN];
+    uint64_t total = 0;
+
+    if (!have_reference) {
+        tree_root(&check_with, c->buf, reference);
+        have_reference = true;
+        t0 = now();
+        c0 = clock_sec(CLOCK_THREAD_CPUTIME_ID);
+    }
+    do {
+        tree_root(h, c->buf, root);
+        if (memcmp(root, reference, HH_HASH_LEN) != 0)
+            die("the two SHA-256 implementations give different roots", NULL);
+        total += TREE_SIZE;
+        sink += root[0];
+        t = now();
+    } while (t - t0 < seconds);
+    r->ops = total;
+    r->elapsed = t - t0;
+    r->rate = (double)total / r->elapsed;
+    r->cpu = (clock_sec(CLOCK_THREAD_CPUTIME_ID) - c0) / r->elapsed;
+    r->cpu_rate = r->rate / r->cpu;
+}
+
 /* ---- The benchmarks ---- */
 
-enum { B_SHA256, B_SHA256_601, B_SIGN, B_VERIFY }; /* the baselines: first in the table */
+/* the baselines: first in the table */
+enum { B_SHA256, B_SHA256_601, B_SHA256_700, B_SIGN, B_VERIFY, B_TREE_ROOT };
 
 struct bench {
     const char *name;
     int baseline; /* index into benches, or -1 */
     void (*prepare)(struct bench_ctx *c);
-    op_fn op;       /* timed per operation, or */
-    int tree_build; /* 1: leaf-hash 600-byte entries and append; 2: append precomputed hashes */
+    op_fn op; /* timed per operation, or */
+    /*
+     * 1: leaf-hash 600-byte entries and append; 2: append precomputed hashes;
+     * 3: root of 700-byte entries with hh_sha256; 4: the same with libsodium
+     */
+    int tree_build;
     const char *what;
 };
 
 static const struct bench benches[] = {
     {"sha256_65B", -1, NULL, op_sha256_65, 0, "raw SHA-256 of 65 bytes (one Merkle node hash)"},
     {"sha256_601B", B_SHA256, NULL, op_sha256_601, 0, "raw SHA-256 of 601 bytes (one leaf hash)"},
+    {"sha256_700B", B_SHA256, NULL, op_sha256_700, 0, "raw SHA-256 of 700 bytes (an envelope)"},
     {"ed25519_sign", -1, need_keys, op_ed25519_sign, 0, "raw Ed25519 sign, 100-byte message"},
     {"ed25519_verify", -1, need_keys, op_ed25519_verify, 0, "raw Ed25519 verify, 100 bytes"},
+    {"tree_root_700B", B_SHA256, NULL, NULL, 3,
+     "root of 1,000,000 700-byte entries (leaf + node hashes), hh_sha256"},
+    {"sodium_sha256_65B", B_SHA256, NULL, op_sodium_sha256_65, 0,
+     "libsodium SHA-256 of 65 bytes (the implementation before OpenSSL)"},
+    {"sodium_sha256_700B", B_SHA256_700, NULL, op_sodium_sha256_700, 0,
+     "libsodium SHA-256 of 700 bytes"},
+    {"sodium_tree_root", B_TREE_ROOT, NULL, NULL, 4,
+     "root of 1,000,000 700-byte entries, libsodium SHA-256"},
     {"memtree_append_hash", B_SHA256, NULL, NULL, 1,
      "leaf-hash a 600-byte entry and append it; 1,000,000-leaf trees"},
     {"memtree_append_pre", B_SHA256, need_leaves, NULL, 2,
@@ -659,12 +805,25 @@ static void run_one(const struct bench *b, struct bench_ctx *c, double seconds, 
 
     if (b->prepare != NULL)
         b->prepare(c);
-    if (b->tree_build) {
+    if (b->tree_build >= 3) {
+        static const struct tree_hasher hh = {hh_leaf, hh_node}, na = {sodium_leaf, sodium_node};
+        run_root_builds(c, b->tree_build == 3 ? &hh : &na, seconds, r);
+    } else if (b->tree_build) {
         run_tree_builds(c, b->tree_build == 1, seconds, r);
     } else {
         run_ops(b->op, c, warm_sec, &warm);
         run_ops(b->op, c, seconds, r);
     }
+}
+
+/* A bracketing run of a baseline: per operation, or whole tree roots. */
+static void run_baseline(const struct bench *base, struct bench_ctx *c, double seconds,
+                         struct result *r)
+{
+    if (base->op != NULL)
+        run_ops(base->op, c, seconds, r);
+    else
+        run_one(base, c, seconds, r);
 }
 
 /*
@@ -687,9 +846,9 @@ static void run_bench(size_t i, struct bench_ctx *c, double seconds, struct resu
             base->prepare(c);
         if (b->prepare != NULL)
             b->prepare(c); /* before the bracket, so the setup does not sit inside it */
-        run_ops(base->op, c, seconds / 2, &pre);
+        run_baseline(base, c, seconds / 2, &pre);
         run_one(b, c, seconds, r);
-        run_ops(base->op, c, seconds / 2, &post);
+        run_baseline(base, c, seconds / 2, &post);
         r->base_rate = (double)(pre.ops + post.ops) / (pre.elapsed + post.elapsed);
         r->base_cpu_rate =
             (double)(pre.ops + post.ops) / (pre.cpu * pre.elapsed + post.cpu * post.elapsed);
@@ -728,8 +887,8 @@ static void print_loadavg(const char *when)
 
 static void print_header(double seconds)
 {
-    printf("# henhouse core micro-benchmarks: %.2f s per benchmark, libsodium %s\n", seconds,
-           sodium_version_string());
+    printf("# henhouse core micro-benchmarks: %.2f s per benchmark, libsodium %s, SHA-256 by %s\n",
+           seconds, sodium_version_string(), OPENSSL_VERSION_TEXT);
     print_loadavg("before");
     printf("%-20s %11s %11s  %-15s %8s %9s %11s %5s\n", "benchmark", "ops/s", "ops/cpu-s",
            "baseline", "ratio", "ratio-cpu", "base-ops/op", "cpu%");

@@ -7,7 +7,7 @@ SUDO=""
 export DEBIAN_FRONTEND=noninteractive
 packages=(
   build-essential cmake ninja-build pkg-config clang libclang-rt-14-dev
-  libsodium-dev libjansson-dev libsqlite3-dev libmicrohttpd-dev libcurl4-openssl-dev
+  libsodium-dev libssl-dev libjansson-dev libsqlite3-dev libmicrohttpd-dev libcurl4-openssl-dev
   sqlite3 curl ca-certificates python3
 )
 missing=()

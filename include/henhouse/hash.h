@@ -1,8 +1,9 @@
 /*
  * hash.h - SHA-256, the 32-byte hash value, and the text encodings of bytes.
  *
- * All hashing in henhouse goes through hh_sha256 so that a faster
- * implementation can be swapped in behind one function. Decoders are strict:
+ * All hashing in henhouse goes through hh_sha256 (and the incremental
+ * hh_sha256_ctx), so the implementation is chosen in one place: OpenSSL's
+ * libcrypto, which uses the CPU's SHA extensions where present (hash.c). Decoders are strict:
  * base64 must be canonical (padding present, unused bits zero) and must fill
  * exactly the expected length; nothing is read past the given length.
  */
@@ -26,7 +27,7 @@ void hh_sha256(const void *data, size_t len, struct hh_hash *out);
 
 /* Incremental SHA-256 over several parts, for messages built from pieces. */
 struct hh_sha256_ctx {
-    uint64_t opaque[28]; /* large enough for libsodium's state; checked in hash.c */
+    uint64_t opaque[28]; /* large enough for OpenSSL's SHA256_CTX; checked in hash.c */
 };
 void hh_sha256_init(struct hh_sha256_ctx *ctx);
 void hh_sha256_update(struct hh_sha256_ctx *ctx, const void *data, size_t len);

@@ -1,5 +1,10 @@
 /*
  * http_client.c - libcurl easy handles with limits.
+ *
+ * A body is received into one buffer, sized from Content-Length when the
+ * server sends one (at most the caller's ceiling), so an entry bundle is
+ * copied once rather than through a chain of reallocations; without it the
+ * buffer doubles as data arrives.
  */
 #include <henhouse/client/http_client.h>
 
@@ -13,10 +18,22 @@ struct hh_http_client {
 };
 
 struct sink {
+    CURL *curl;
     struct hh_http_response *resp;
     size_t cap, max;
     int too_large;
 };
+
+/* The first buffer: Content-Length + 1 when declared and within max, else 16 KiB. */
+static size_t first_cap(const struct sink *s, size_t need)
+{
+    curl_off_t declared = -1;
+
+    if (curl_easy_getinfo(s->curl, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &declared) == CURLE_OK &&
+        declared > 0 && (uint64_t)declared <= s->max && (size_t)declared + 1 >= need)
+        return (size_t)declared + 1;
+    return 16384;
+}
 
 hh_status hh_http_global_init(struct hh_error *err)
 {
@@ -65,7 +82,7 @@ static size_t on_data(char *data, size_t size, size_t nmemb, void *userp)
         return 0; /* aborts the transfer */
     }
     if (s->resp->len + n + 1 > s->cap) {
-        size_t cap = s->cap ? s->cap : 16384;
+        size_t cap = s->cap ? s->cap : first_cap(s, s->resp->len + n + 1);
         while (cap < s->resp->len + n + 1)
             cap *= 2;
         uint8_t *bigger = realloc(s->resp->body, cap);
@@ -83,7 +100,7 @@ static size_t on_data(char *data, size_t size, size_t nmemb, void *userp)
 static hh_status perform(struct hh_http_client *c, const char *url, size_t max,
                          struct hh_http_response *out, struct hh_error *err)
 {
-    struct sink s = {out, 0, max, 0};
+    struct sink s = {c->curl, out, 0, max, 0};
     CURLcode cc;
 
     curl_easy_setopt(c->curl, CURLOPT_URL, url);

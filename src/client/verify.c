@@ -4,20 +4,21 @@
  * The served hashes are never trusted: every hash compared is recomputed
  * from the served entries, and the root and proofs are computed from the
  * recomputed hashes only, through an hh_tile_reader whose "fetch" reads them
- * from memory. Workers take bundles in increasing order from one counter; a
- * worker that finds a discrepancy in bundle n lowers stop_at to n, so no
- * bundle above n is started while every bundle below n (already taken) is
- * finished, and the error kept is the one of the lowest bundle.
+ * from memory. Entry bundles come from the bundle pipeline
+ * (bundle_pipeline.h), which fetches and checks them on several threads and
+ * hands them over in bundle order on the calling thread; the first bundle
+ * that fails ends the run, so the error kept is the one of the lowest
+ * bundle, whatever the threads did first. Everything here runs on the
+ * calling thread.
  *
- * Per full bundle n the workers store only MTH(bundle n), which is hash n of
- * tile level 1; leaf hashes are kept just for the bundles a root or proof
- * can need below level 8: the last one and the ones at the old size.
+ * Per full bundle n only MTH(bundle n) is stored, which is hash n of tile
+ * level 1; leaf hashes are kept just for the bundles a root or proof can
+ * need below level 8: the last one and the ones at the old size.
  */
 #include <henhouse/client/verify.h>
 
-#include <pthread.h>
-#include <stdarg.h>
-#include <stdatomic.h>
+#include <henhouse/client/bundle_pipeline.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,13 +43,8 @@ struct run {
     uint64_t count[LEVELS];        /* hashes at tile level L: size >> 8L */
     struct hh_hash *level[LEVELS]; /* recomputed, for L >= 1 */
     struct kept kept[KEPT];        /* recomputed leaf hashes of a few bundles */
-    _Atomic uint64_t next, stop_at, entries, bundles, tiles;
-    pthread_mutex_t mu;
-    pthread_cond_t cv;
-    unsigned running;
-    hh_status rc; /* the error of the lowest bundle, guarded by mu */
-    uint64_t err_bundle;
-    struct hh_error err;
+    uint64_t entries, bundles, tiles;
+    struct timespec last_progress;
 };
 
 /* ---- messages ---- */
@@ -116,7 +112,10 @@ static hh_status fetch_checkpoint(const struct hh_tile_source *src, void *conn,
     return rc;
 }
 
-/* ---- one bundle ---- */
+/* ---- one bundle, as the pipeline delivers it ---- */
+
+_Static_assert(HH_VERIFY_MAX_THREADS == HH_PIPELINE_MAX_THREADS, "thread limits differ");
+_Static_assert(HH_VERIFY_MAX_FETCHES == HH_PIPELINE_MAX_FETCHES, "fetch limits differ");
 
 static hh_status fetch_tile(const struct run *r, void *conn, const struct hh_tile *t,
                             uint8_t **data, size_t *len, struct hh_error *err)
@@ -126,51 +125,26 @@ static hh_status fetch_tile(const struct run *r, void *conn, const struct hh_til
     return r->src->tile(conn, t, max, data, len, err);
 }
 
-static hh_status check_envelope(const struct run *r, uint64_t index, const char *path,
-                                const uint8_t *data, size_t len, struct hh_error *err)
+static hh_status pass_on(hh_status rc, const struct hh_error *from, struct hh_error *err)
 {
-    struct hh_error inner = {0};
-    struct hh_dsse *env = NULL;
-    size_t nv = 0;
-    hh_status rc = hh_dsse_parse((const char *)data, len, &env, &inner);
-
-    if (rc != HH_OK)
-        return hh_error_set(err, rc == HH_ERR_NOMEM ? rc : HH_ERR_VERIFY,
-                            "entry %llu (%s): malformed envelope: %s", (unsigned long long)index,
-                            path, inner.msg);
-    if (r->o->nsigners > 0) {
-        rc = hh_dsse_verify(env, r->o->signers, r->o->nsigners, NULL, &nv, &inner);
-        if (rc == HH_ERR_VERIFY)
-            hh_error_set(err, rc, "entry %llu (%s): signature does not verify under any signer",
-                         (unsigned long long)index, path);
-        else if (rc != HH_OK)
-            hh_error_set(err, rc, "entry %llu (%s): %s", (unsigned long long)index, path,
-                         inner.msg);
-    }
-    hh_dsse_free(env);
-    return rc;
+    return hh_error_set(err, rc, "%s", from->msg);
 }
 
-/* Parses bundle t, checks every envelope and writes the leaf hashes. */
-static hh_status check_entries(const struct run *r, const struct hh_tile *t, const uint8_t *data,
-                               size_t len, struct hh_hash *leaves, struct hh_error *err)
+/* The lowest entry of b whose envelope check failed, as an error naming it. */
+static hh_status entry_error(const struct hh_bundle *b, struct hh_error *err)
 {
-    const uint8_t *entries[HH_TILE_WIDTH];
-    size_t lens[HH_TILE_WIDTH];
     char path[HH_TILE_PATH_MAX];
-    struct hh_error inner = {0};
-    hh_status rc;
+    unsigned long long index = (unsigned long long)(b->tile.index * HH_TILE_WIDTH + b->bad);
+    hh_status rc = b->bad_err.code;
 
-    tile_name(t, path);
-    if (hh_bundle_parse(data, len, t->width, entries, lens, &inner) != HH_OK)
-        return hh_error_set(err, HH_ERR_VERIFY, "%s: malformed entry bundle: %s", path, inner.msg);
-    for (size_t i = 0; i < t->width; i++) {
-        hh_merkle_leaf_hash(entries[i], lens[i], &leaves[i]);
-        rc = check_envelope(r, t->index * HH_TILE_WIDTH + i, path, entries[i], lens[i], err);
-        if (rc != HH_OK)
-            return rc;
-    }
-    return HH_OK;
+    tile_name(&b->tile, path);
+    if (rc == HH_ERR_VERIFY)
+        return hh_error_set(err, rc, "entry %llu (%s): signature does not verify under any signer",
+                            index, path);
+    if (rc == HH_ERR_NOMEM)
+        return hh_error_set(err, rc, "entry %llu (%s): %s", index, path, b->bad_err.msg);
+    return hh_error_set(err, HH_ERR_VERIFY, "entry %llu (%s): malformed envelope: %s", index, path,
+                        b->bad_err.msg);
 }
 
 /* Compares served hash tile t (data, len) with the recomputed want[0..t->width). */
@@ -211,6 +185,23 @@ static void mth256(const struct hh_hash *in, struct hh_hash *out)
     *out = buf[0];
 }
 
+static double ms_since(const struct timespec *t0)
+{
+    struct timespec t1;
+
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    return (double)(t1.tv_sec - t0->tv_sec) * 1e3 + (double)(t1.tv_nsec - t0->tv_nsec) / 1e6;
+}
+
+/* Calls the progress function at most every PROGRESS_MS, or now when forced. */
+static void report_progress(struct run *r, bool force)
+{
+    if (r->o->progress == NULL || (!force && ms_since(&r->last_progress) < PROGRESS_MS))
+        return;
+    clock_gettime(CLOCK_MONOTONIC, &r->last_progress);
+    r->o->progress(r->o->progress_ctx, r->entries, r->size);
+}
+
 /* Records what bundle t contributes to the recomputed tree. */
 static void keep_bundle(struct run *r, const struct hh_tile *t, const struct hh_hash *leaves)
 {
@@ -219,137 +210,54 @@ static void keep_bundle(struct run *r, const struct hh_tile *t, const struct hh_
     for (size_t k = 0; k < KEPT; k++)
         if (r->kept[k].used && r->kept[k].index == t->index)
             memcpy(r->kept[k].h, leaves, t->width * sizeof(*leaves));
-    atomic_fetch_add(&r->entries, t->width);
-    atomic_fetch_add(&r->bundles, 1);
-    atomic_fetch_add(&r->tiles, 1);
+    r->entries += t->width;
+    r->bundles++;
+    r->tiles++;
 }
 
-/* Bundle n, then the level-0 hash tile n against its leaf hashes. */
-static hh_status check_bundle(struct run *r, void *conn, uint64_t n, struct hh_error *err)
+/*
+ * Bundle b: its fetch and framing, then its entries' envelopes, then its
+ * level-0 hash tile against the leaf hashes, in this order (verify.h).
+ */
+static hh_status deliver_bundle(void *ctx, struct hh_bundle *b, struct hh_error *err)
 {
-    struct hh_hash leaves[HH_TILE_WIDTH];
-    struct hh_tile t, ht;
-    uint8_t *data = NULL;
-    size_t len = 0;
+    struct run *r = ctx;
+    struct hh_tile ht = b->tile;
     hh_status rc;
 
-    if (hh_tile_for_size(true, 0, n, r->size, &t) != HH_OK)
-        return hh_error_set(err, HH_ERR_INTERNAL, "bundle %llu is not in the tree",
-                            (unsigned long long)n);
-    rc = fetch_tile(r, conn, &t, &data, &len, err);
-    if (rc == HH_OK)
-        rc = check_entries(r, &t, data, len, leaves, err);
-    free(data);
-    data = NULL;
-    ht = t;
+    if (b->rc != HH_OK)
+        return pass_on(b->rc, &b->err, err);
+    if (b->bad < b->tile.width)
+        return entry_error(b, err);
+    if (b->hashes_rc != HH_OK)
+        return pass_on(b->hashes_rc, &b->hashes_err, err);
     ht.entries = false;
-    if (rc == HH_OK)
-        rc = fetch_tile(r, conn, &ht, &data, &len, err);
-    if (rc == HH_OK)
-        rc = check_hashes(&ht, data, len, leaves, err);
-    free(data);
-    if (rc == HH_OK)
-        keep_bundle(r, &t, leaves);
+    rc = check_hashes(&ht, b->hashes, b->hashes_len, b->leaves, err);
+    if (rc == HH_OK) {
+        keep_bundle(r, &b->tile, b->leaves);
+        report_progress(r, false);
+    }
     return rc;
 }
 
-/* ---- the workers ---- */
-
-static void record_error(struct run *r, uint64_t bundle, hh_status rc, const struct hh_error *e)
+/* Step 2 of verify.h: every bundle and level-0 hash tile, through the pipeline. */
+static hh_status check_bundles(struct run *r, struct hh_error *err)
 {
-    pthread_mutex_lock(&r->mu);
-    if (r->rc == HH_OK || bundle < r->err_bundle) {
-        r->rc = rc;
-        r->err_bundle = bundle;
-        r->err = *e;
-    }
-    if (bundle < atomic_load(&r->stop_at))
-        atomic_store(&r->stop_at, bundle);
-    pthread_mutex_unlock(&r->mu);
-}
+    struct hh_pipeline p = {
+        .src = r->src,
+        .size = r->size,
+        .hash_tiles = true,
+        .signers = r->o->signers,
+        .nsigners = r->o->nsigners,
+        .threads = r->o->threads,
+        .fetches = r->o->fetches != 0 ? r->o->fetches : HH_PIPELINE_DEFAULT_FETCHES,
+        .deliver = deliver_bundle,
+        .ctx = r,
+    };
+    hh_status rc = hh_pipeline_run(&p, err);
 
-static void *worker_main(void *arg)
-{
-    struct run *r = arg;
-    struct hh_error err = {0};
-    void *conn = NULL;
-    hh_status rc = r->src->open(r->src->ctx, &conn, &err);
-
-    if (rc != HH_OK)
-        record_error(r, 0, rc, &err);
-    while (rc == HH_OK) {
-        uint64_t n = atomic_fetch_add(&r->next, 1);
-        if (n >= r->nbundles || n > atomic_load(&r->stop_at))
-            break;
-        rc = check_bundle(r, conn, n, &err);
-        if (rc != HH_OK)
-            record_error(r, n, rc, &err);
-    }
-    if (conn != NULL)
-        r->src->close(conn);
-    pthread_mutex_lock(&r->mu);
-    r->running--;
-    pthread_cond_signal(&r->cv);
-    pthread_mutex_unlock(&r->mu);
-    return NULL;
-}
-
-static void deadline_after(struct timespec *ts, long ms)
-{
-    clock_gettime(CLOCK_MONOTONIC, ts);
-    ts->tv_nsec += ms * 1000000L;
-    ts->tv_sec += ts->tv_nsec / 1000000000L;
-    ts->tv_nsec %= 1000000000L;
-}
-
-/* Waits for every worker, reporting progress from this thread. */
-static void wait_workers(struct run *r)
-{
-    struct timespec ts;
-
-    pthread_mutex_lock(&r->mu);
-    while (r->running > 0) {
-        deadline_after(&ts, PROGRESS_MS);
-        pthread_cond_timedwait(&r->cv, &r->mu, &ts);
-        if (r->o->progress == NULL)
-            continue;
-        pthread_mutex_unlock(&r->mu);
-        r->o->progress(r->o->progress_ctx, atomic_load(&r->entries), r->size);
-        pthread_mutex_lock(&r->mu);
-    }
-    pthread_mutex_unlock(&r->mu);
-}
-
-static hh_status run_workers(struct run *r, struct hh_error *err)
-{
-    pthread_t th[HH_VERIFY_MAX_THREADS];
-    unsigned want = r->o->threads, started = 0;
-
-    if (r->nbundles == 0)
-        return HH_OK;
-    if (want > r->nbundles)
-        want = (unsigned)r->nbundles;
-    for (; started < want; started++) {
-        pthread_mutex_lock(&r->mu);
-        r->running++;
-        pthread_mutex_unlock(&r->mu);
-        if (pthread_create(&th[started], NULL, worker_main, r) != 0) {
-            pthread_mutex_lock(&r->mu);
-            r->running--;
-            pthread_mutex_unlock(&r->mu);
-            break;
-        }
-    }
-    if (started == 0)
-        return hh_error_set(err, HH_ERR_INTERNAL, "cannot start a verifier thread");
-    wait_workers(r);
-    for (unsigned i = 0; i < started; i++)
-        pthread_join(th[i], NULL);
-    if (r->o->progress != NULL)
-        r->o->progress(r->o->progress_ctx, atomic_load(&r->entries), r->size);
-    if (r->rc != HH_OK)
-        *err = r->err;
-    return r->rc;
+    report_progress(r, true);
+    return rc;
 }
 
 /* ---- above level 0 ---- */
@@ -378,7 +286,7 @@ static hh_status check_upper_tiles(struct run *r, void *conn, struct hh_error *e
             if (rc == HH_OK)
                 rc = check_hashes(&t, data, len, &r->level[l][n * HH_TILE_WIDTH], err);
             if (rc == HH_OK)
-                atomic_fetch_add(&r->tiles, 1);
+                r->tiles++;
             free(data);
         }
     }
@@ -483,8 +391,6 @@ static void run_free(struct run *r)
         return;
     for (size_t l = 0; l < LEVELS; l++)
         free(r->level[l]);
-    pthread_mutex_destroy(&r->mu);
-    pthread_cond_destroy(&r->cv);
     free(r);
 }
 
@@ -492,21 +398,15 @@ static hh_status run_new(const struct hh_tile_source *src, const struct hh_verif
                          uint64_t size, uint64_t old_size, struct run **out, struct hh_error *err)
 {
     struct run *r = calloc(1, sizeof(*r));
-    pthread_condattr_t ca;
 
     *out = NULL;
     if (r == NULL)
         return hh_error_set(err, HH_ERR_NOMEM, "out of memory");
-    pthread_mutex_init(&r->mu, NULL);
-    pthread_condattr_init(&ca);
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    pthread_cond_init(&r->cv, &ca);
-    pthread_condattr_destroy(&ca);
+    clock_gettime(CLOCK_MONOTONIC, &r->last_progress);
     r->src = src;
     r->o = o;
     r->size = size;
     r->nbundles = size / HH_TILE_WIDTH + (size % HH_TILE_WIDTH != 0);
-    atomic_store(&r->stop_at, UINT64_MAX);
     for (size_t l = 0; l < LEVELS; l++)
         r->count[l] = size >> (HH_TILE_HEIGHT * l);
     for (size_t l = 1; l < LEVELS && r->count[l] > 0; l++) {
@@ -532,6 +432,8 @@ static hh_status check_options(const struct hh_verify_options *o, struct hh_erro
         return hh_error_set(err, HH_ERR_INVALID, "no log key to verify checkpoints with");
     if (o->threads < 1 || o->threads > HH_VERIFY_MAX_THREADS)
         return hh_error_set(err, HH_ERR_INVALID, "threads must be 1..%d", HH_VERIFY_MAX_THREADS);
+    if (o->fetches > HH_VERIFY_MAX_FETCHES)
+        return hh_error_set(err, HH_ERR_INVALID, "fetches must be 0..%d", HH_VERIFY_MAX_FETCHES);
     if (o->nsigners > HH_VERIFY_MAX_SIGNERS || (o->nsigners > 0 && o->signers == NULL))
         return hh_error_set(err, HH_ERR_INVALID, "at most %d signers", HH_VERIFY_MAX_SIGNERS);
     return HH_OK;
@@ -552,9 +454,9 @@ static hh_status read_old(const struct hh_verify_options *o, struct hh_checkpoin
 
 static void fill_result(struct hh_verify_result *out, const struct run *r)
 {
-    out->entries = atomic_load(&r->entries);
-    out->bundles = atomic_load(&r->bundles);
-    out->tiles = atomic_load(&r->tiles);
+    out->entries = r->entries;
+    out->bundles = r->bundles;
+    out->tiles = r->tiles;
 }
 
 /* Steps 2 to 5 of verify.h, once the checkpoints are read. */
@@ -564,7 +466,7 @@ static hh_status verify_tree(struct run *r, void *conn, const struct hh_checkpoi
 {
     struct hh_tile_reader *tr = NULL;
     struct hh_hash_reader hr;
-    hh_status rc = run_workers(r, err);
+    hh_status rc = check_bundles(r, err);
 
     if (rc == HH_OK) {
         compute_levels(r);

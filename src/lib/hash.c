@@ -1,36 +1,58 @@
 /*
  * hash.c - SHA-256 behind one function, and strict text encodings.
  *
+ * SHA-256 is OpenSSL's libcrypto through its direct SHA256_* functions: they
+ * use the CPU's SHA extensions (SHA-NI) where present and cost no lookup per
+ * call, unlike EVP or the one-shot SHA256() of OpenSSL 3, which fetches an
+ * implementation each time. On a CPU with SHA-NI this is about 4x
+ * libsodium's portable SHA-256 for a 65-byte node and 5x for a 700-byte
+ * leaf (BENCHMARKS.md). The functions are deprecated in OpenSSL 3 but
+ * present, so the deprecation warnings are suppressed here only. Every
+ * other use of libsodium (Ed25519, base64, constant-time compares) stays.
+ *
  * Base64 decoding is strict on purpose: a signature or hash has exactly one
  * accepted spelling, so two parties can never disagree on whether a note or
  * checkpoint is the same.
  */
+#define OPENSSL_SUPPRESS_DEPRECATED
 #include <henhouse/hash.h>
 
+#include <openssl/sha.h>
 #include <sodium.h>
 #include <string.h>
 
-_Static_assert(sizeof(struct hh_sha256_ctx) >= sizeof(crypto_hash_sha256_state),
-               "hh_sha256_ctx too small for libsodium's state");
+_Static_assert(sizeof(struct hh_sha256_ctx) >= sizeof(SHA256_CTX),
+               "hh_sha256_ctx too small for OpenSSL's SHA256_CTX");
+_Static_assert(_Alignof(struct hh_sha256_ctx) >= _Alignof(SHA256_CTX),
+               "hh_sha256_ctx less aligned than OpenSSL's SHA256_CTX");
+
+static SHA256_CTX *ossl(struct hh_sha256_ctx *ctx)
+{
+    return (SHA256_CTX *)(void *)ctx;
+}
 
 void hh_sha256(const void *data, size_t len, struct hh_hash *out)
 {
-    crypto_hash_sha256(out->b, data, len);
+    SHA256_CTX c;
+
+    SHA256_Init(&c);
+    SHA256_Update(&c, data, len);
+    SHA256_Final(out->b, &c);
 }
 
 void hh_sha256_init(struct hh_sha256_ctx *ctx)
 {
-    crypto_hash_sha256_init((crypto_hash_sha256_state *)(void *)ctx);
+    SHA256_Init(ossl(ctx));
 }
 
 void hh_sha256_update(struct hh_sha256_ctx *ctx, const void *data, size_t len)
 {
-    crypto_hash_sha256_update((crypto_hash_sha256_state *)(void *)ctx, data, len);
+    SHA256_Update(ossl(ctx), data, len);
 }
 
 void hh_sha256_final(struct hh_sha256_ctx *ctx, struct hh_hash *out)
 {
-    crypto_hash_sha256_final((crypto_hash_sha256_state *)(void *)ctx, out->b);
+    SHA256_Final(out->b, ossl(ctx));
 }
 
 bool hh_hash_equal(const struct hh_hash *a, const struct hh_hash *b)

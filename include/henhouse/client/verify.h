@@ -16,9 +16,11 @@
  *   5. with an old checkpoint: its signature, its origin, old size <= size,
  *      its root against the first old-size entries, and a consistency proof
  *      made from the recomputed hashes and verified between the two roots.
- * Bundles are fetched and checked by opts->threads workers, each with its
- * own connection. Whatever finishes first, the discrepancy reported is the
- * one in the lowest bundle, so a run reports the same error every time.
+ * Bundles are read through the bundle pipeline (bundle_pipeline.h):
+ * opts->fetches connections fetch bundles and hash tiles ahead, while
+ * opts->threads threads hash the entries and check their envelopes.
+ * Whatever finishes first, the discrepancy reported is the one in the
+ * lowest bundle, so a run reports the same error every time.
  *
  * Errors: HH_ERR_VERIFY when the log is wrong in any way (a signature, a
  * hash, a root, a malformed bundle, envelope or tile of the wrong length),
@@ -27,8 +29,9 @@
  * old note that does not parse is HH_ERR_INVALID; I/O, HTTP statuses and
  * limits keep their own codes (HH_ERR_IO, HH_ERR_TOO_LARGE, ...).
  *
- * Memory: one hash per full bundle (32 bytes per 256 entries) plus the leaf
- * hashes of at most three bundles, whatever the size of the log.
+ * Memory: one hash per full bundle (32 bytes per 256 entries), the leaf
+ * hashes of at most three bundles, and the pipeline's window of bundles in
+ * flight (about 4 per thread), whatever the size of the log.
  */
 #ifndef HENHOUSE_CLIENT_VERIFY_H
 #define HENHOUSE_CLIENT_VERIFY_H
@@ -41,7 +44,8 @@
 
 #include <henhouse/client/tile_source.h>
 
-#define HH_VERIFY_MAX_THREADS 64
+#define HH_VERIFY_MAX_THREADS 64 /* HH_PIPELINE_MAX_THREADS */
+#define HH_VERIFY_MAX_FETCHES 16 /* HH_PIPELINE_MAX_FETCHES */
 #define HH_VERIFY_MAX_SIGNERS 64
 
 /* Called from the calling thread of hh_verify_log, a few times a second. */
@@ -53,7 +57,8 @@ struct hh_verify_options {
     size_t nsigners;
     const char *old_note; /* optional earlier signed checkpoint (NULL: none) */
     size_t old_note_len;
-    unsigned threads;               /* 1..HH_VERIFY_MAX_THREADS */
+    unsigned threads;               /* check threads, 1..HH_VERIFY_MAX_THREADS */
+    unsigned fetches;               /* fetches in flight, 0 (a default: 4)..HH_VERIFY_MAX_FETCHES */
     hh_verify_progress_fn progress; /* optional */
     void *progress_ctx;
 };

@@ -3,25 +3,39 @@
  *
  * A mirror advances only to a checkpoint signed by that log's key (checked
  * by the caller), and only after every new entry was fetched by tiles
- * (tile_source.h, the same client code `henhouse verify` uses), hashed into
+ * (tile_source.h, through the same bundle pipeline `henhouse verify` uses:
+ * several fetches in flight, signatures checked on every core), hashed into
  * the tree that the signed root commits to, and found to be a DSSE envelope
  * signed by one of that party's signers. Anything else yields evidence:
  *  - the signed tree does not extend what the mirror holds, or a signed
  *    checkpoint disagrees with it at some size (split-view / inconsistent,
- *    proven with the mirror's own signed checkpoint and proof);
+ *    proven with the mirror's own signed checkpoint and a proof from its
+ *    store or, for a tree that rewrote it, from the log's own hash tiles);
  *  - an entry in the signed tree is signed by nobody authorised
- *    (unauthorised-entry, proven with an inclusion proof);
+ *    (unauthorised-entry, proven with an inclusion proof from the log's
+ *    hash tiles, verified against the signed root);
  *  - the served entries do not hash to the signed root (bad-data).
- * The mirror never moves past the last good point. Its calls are safe from
- * several threads: one sync of a mirror runs at a time.
+ * There is no limit on how far one check catches up: new entries are
+ * written to the mirror's store in batches (at most HH_MIRROR_BATCH
+ * entries or HH_MIRROR_BATCH_BYTES each); a check holds at most two
+ * batches and the pipeline's 64 bundles read ahead, so memory stays
+ * bounded whatever the log's size. A batch
+ * is written only once all its entries are verified and the tree they
+ * complete is proven to be part of the signed tree; the checkpoint is
+ * stored only after the last batch, when the root equals the signed one.
+ * So the mirror never holds an entry that is not in the log's signed tree
+ * at its index, and never a checkpoint it has not verified in full. Its
+ * calls are safe from several threads: one check of a mirror runs at a
+ * time.
  */
 #ifndef HH_NODE_WITNESS_MIRROR_H
 #define HH_NODE_WITNESS_MIRROR_H
 
 #include <henhouse/henhouse.h>
 
-/* The most entries one sync may add (the log must not grow faster between pulls). */
-#define HH_MIRROR_MAX_SYNC 65536
+/* The most entries, and bytes of entries, one batch of a check writes to the store. */
+#define HH_MIRROR_BATCH       65536 /* HH_STORE_MAX_BATCH */
+#define HH_MIRROR_BATCH_BYTES (32 * 1024 * 1024)
 
 struct hh_mirror;
 
@@ -39,7 +53,23 @@ hh_status hh_mirror_open(const struct hh_mirror_config *cfg, struct hh_mirror **
                          struct hh_error *err) HH_MUST_CHECK;
 void hh_mirror_close(struct hh_mirror *m);
 
-/* The number of entries the mirror holds. */
+/*
+ * Tuning, for tests and benchmarks (the defaults suit a node): entries per
+ * store batch, 256..HH_MIRROR_BATCH (0: HH_MIRROR_BATCH); signature-checking
+ * threads, 1..HH_PIPELINE_MAX_THREADS (0: one per CPU). Call before a check.
+ */
+struct hh_mirror_tuning {
+    uint32_t batch;
+    unsigned threads;
+};
+hh_status hh_mirror_tune(struct hh_mirror *m, const struct hh_mirror_tuning *t,
+                         struct hh_error *err) HH_MUST_CHECK;
+
+/*
+ * The number of entries the mirror holds: its latest checkpoint's size, or
+ * more when a check wrote some batches and then stopped (an I/O error, or a
+ * verdict against a later batch); those entries were proven in a signed tree.
+ */
 hh_status hh_mirror_size(struct hh_mirror *m, uint64_t *size, struct hh_error *err) HH_MUST_CHECK;
 
 /*
