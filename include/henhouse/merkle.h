@@ -85,8 +85,8 @@ hh_status hh_merkle_root(const struct hh_hash_reader *r, uint64_t size, struct h
  * aligned complete subtrees covering it, left to right. *n gets their count
  * (at most 2 * HH_MERKLE_MAX_PROOF).
  */
-void hh_merkle_range_nodes(uint64_t lo, uint64_t hi, struct hh_subtree_id ids[2 * HH_MERKLE_MAX_PROOF],
-                           size_t *n);
+void hh_merkle_range_nodes(uint64_t lo, uint64_t hi,
+                           struct hh_subtree_id ids[2 * HH_MERKLE_MAX_PROOF], size_t *n);
 
 /* The inclusion proof (audit path, leaf sibling first) of index in a tree of size leaves. */
 hh_status hh_merkle_inclusion_proof(const struct hh_hash_reader *r, uint64_t index, uint64_t size,
@@ -121,7 +121,8 @@ hh_status hh_merkle_verify_consistency(uint64_t old_size, uint64_t new_size,
  * Reads the left siblings it needs through r.
  */
 hh_status hh_merkle_append(const struct hh_hash_reader *r, uint64_t index,
-                           const struct hh_hash *leaf, struct hh_subtree_id ids[HH_MERKLE_MAX_PROOF],
+                           const struct hh_hash *leaf,
+                           struct hh_subtree_id ids[HH_MERKLE_MAX_PROOF],
                            struct hh_hash hashes[HH_MERKLE_MAX_PROOF], size_t *n,
                            struct hh_error *err) HH_MUST_CHECK;
 

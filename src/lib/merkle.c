@@ -85,8 +85,8 @@ void hh_merkle_empty_root(struct hh_hash *out)
     hh_sha256("", 0, out);
 }
 
-void hh_merkle_range_nodes(uint64_t lo, uint64_t hi, struct hh_subtree_id ids[2 * HH_MERKLE_MAX_PROOF],
-                           size_t *n)
+void hh_merkle_range_nodes(uint64_t lo, uint64_t hi,
+                           struct hh_subtree_id ids[2 * HH_MERKLE_MAX_PROOF], size_t *n)
 {
     size_t k = 0;
 
@@ -136,8 +136,8 @@ static void fold(const struct hh_hash *h, size_t n, struct hh_hash *out)
 }
 
 /* Calls the reader; makes sure err names a failure even if the reader left it unset. */
-static hh_status read_nodes(const struct hh_hash_reader *r, const struct hh_subtree_id *ids, size_t n,
-                            struct hh_hash *out, struct hh_error *err)
+static hh_status read_nodes(const struct hh_hash_reader *r, const struct hh_subtree_id *ids,
+                            size_t n, struct hh_hash *out, struct hh_error *err)
 {
     hh_status rc;
 
@@ -486,7 +486,8 @@ hh_status hh_merkle_verify_consistency(uint64_t old_size, uint64_t new_size,
 }
 
 hh_status hh_merkle_append(const struct hh_hash_reader *r, uint64_t index,
-                           const struct hh_hash *leaf, struct hh_subtree_id ids[HH_MERKLE_MAX_PROOF],
+                           const struct hh_hash *leaf,
+                           struct hh_subtree_id ids[HH_MERKLE_MAX_PROOF],
                            struct hh_hash hashes[HH_MERKLE_MAX_PROOF], size_t *n,
                            struct hh_error *err)
 {

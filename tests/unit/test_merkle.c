@@ -697,7 +697,8 @@ out:
 
 /* ---- range decompositions ---- */
 
-static bool nodes_are(const struct hh_subtree_id *ids, size_t n, const uint64_t (*want)[2], size_t nw)
+static bool nodes_are(const struct hh_subtree_id *ids, size_t n, const uint64_t (*want)[2],
+                      size_t nw)
 {
     if (n != nw)
         return false;

@@ -21,7 +21,6 @@
 
 #include <henhouse/henhouse.h>
 
-
 #define HH_TILE_SOURCE_URL_MAX    2048
 #define HH_TILE_SOURCE_TIMEOUT_MS 60000
 

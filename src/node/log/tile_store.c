@@ -137,4 +137,3 @@ void hh_tile_source_store(struct hh_store *s, struct hh_tile_source *out)
     out->tile = store_tile;
     out->ctx = s;
 }
-

@@ -17,8 +17,8 @@ struct hh_tree_batch {
     size_t n, cap;
 };
 
-static hh_status batch_read(void *ctx, const struct hh_subtree_id *ids, size_t n, struct hh_hash *out,
-                            struct hh_error *err)
+static hh_status batch_read(void *ctx, const struct hh_subtree_id *ids, size_t n,
+                            struct hh_hash *out, struct hh_error *err)
 {
     struct hh_tree_batch *b = ctx;
 
