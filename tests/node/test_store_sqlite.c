@@ -9,6 +9,7 @@
  * Every test works in its own scratch directory under /tmp and removes it.
  */
 #include "harness.h"
+#include "sqlite_test_util.h"
 
 #include "storage/sqlite/sqlite_backends.h"
 #include "test_store_util.h"
@@ -42,35 +43,6 @@ static void sq_shut(struct ts_fixture *f)
 {
     hh_store_close(f->s);
     f->s = NULL;
-}
-
-/* Runs sql on the database file at path with a connection of its own. */
-static bool sql_exec(const char *path, const char *sql)
-{
-    sqlite3 *db = NULL;
-    bool ok;
-
-    ok = sqlite3_open(path, &db) == SQLITE_OK &&
-         sqlite3_exec(db, sql, NULL, NULL, NULL) == SQLITE_OK;
-    sqlite3_close(db);
-    return ok;
-}
-
-/* The integer or text of a one-row pragma, as text, into out[0..cap). */
-static bool sql_value(const char *path, const char *sql, char *out, size_t cap)
-{
-    sqlite3 *db = NULL;
-    sqlite3_stmt *st = NULL;
-    bool ok;
-
-    ok = sqlite3_open(path, &db) == SQLITE_OK &&
-         sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK &&
-         sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0) != NULL;
-    if (ok)
-        snprintf(out, cap, "%s", (const char *)sqlite3_column_text(st, 0));
-    sqlite3_finalize(st);
-    sqlite3_close(db);
-    return ok;
 }
 
 static bool write_garbage(const char *path)
@@ -174,12 +146,12 @@ TEST(store_sqlite_file_is_wal_with_16k_pages)
     CHECK(sq_open(&f));
     CHECK(ts_append_n(f.s, t, 20));
     sq_shut(&f);
-    CHECK(sql_value(sq_path(&f), "PRAGMA journal_mode", v, sizeof(v)) && strcmp(v, "wal") == 0);
-    CHECK(sql_value(sq_path(&f), "PRAGMA page_size", v, sizeof(v)) && strcmp(v, "16384") == 0);
-    CHECK(sql_value(sq_path(&f), "PRAGMA user_version", v, sizeof(v)) && strcmp(v, "1") == 0);
-    CHECK(sql_value(sq_path(&f), "SELECT count(*) FROM entries", v, sizeof(v)) &&
+    CHECK(st_sql_value(sq_path(&f), "PRAGMA journal_mode", v, sizeof(v)) && strcmp(v, "wal") == 0);
+    CHECK(st_sql_value(sq_path(&f), "PRAGMA page_size", v, sizeof(v)) && strcmp(v, "16384") == 0);
+    CHECK(st_sql_value(sq_path(&f), "PRAGMA user_version", v, sizeof(v)) && strcmp(v, "1") == 0);
+    CHECK(st_sql_value(sq_path(&f), "SELECT count(*) FROM entries", v, sizeof(v)) &&
           strcmp(v, "20") == 0);
-    CHECK(sql_value(sq_path(&f), "SELECT count(*) FROM nodes WHERE level = 0", v, sizeof(v)) &&
+    CHECK(st_sql_value(sq_path(&f), "SELECT count(*) FROM nodes WHERE level = 0", v, sizeof(v)) &&
           strcmp(v, "20") == 0);
     ts_close(&f);
     hh_memtree_free(t);
@@ -208,7 +180,7 @@ static bool make_version_1(const char *path, const struct hh_hash *id, const str
              "INSERT INTO blobs VALUES(x'%s', CAST('hello' AS BLOB));"
              "PRAGMA user_version=1;",
              a, b, b, c);
-    return sql_exec(path, sql);
+    return st_sql_exec(path, sql);
 }
 
 /* Removes path's WAL and shared-memory files, if a close left any. */
@@ -273,7 +245,7 @@ static bool set_user_version(const char *path, int v)
     char sql[64];
 
     snprintf(sql, sizeof(sql), "PRAGMA user_version=%d", v);
-    return sql_exec(path, sql);
+    return st_sql_exec(path, sql);
 }
 
 TEST(store_sqlite_schema_too_new_refused)
@@ -353,7 +325,7 @@ TEST(store_sqlite_corrupt_blob_refused)
     CHECK(sq_open(&f));
     CHECK_OK(hh_store_put_blob(f.s, (const uint8_t *)"hello", 5, &id, &err));
     sq_shut(&f);
-    CHECK(sql_exec(sq_path(&f), "UPDATE blobs SET data = x'00' WHERE length(data) = 5"));
+    CHECK(st_sql_exec(sq_path(&f), "UPDATE blobs SET data = x'00' WHERE length(data) = 5"));
     CHECK(ts_reopen(&f));
     CHECK_ERR(hh_store_get_blob(f.s, &id, &data, &len, &err), HH_ERR_IO);
     CHECK(data == NULL && len == 0 && strstr(err.msg, "is corrupt") != NULL);
@@ -370,7 +342,7 @@ TEST(store_sqlite_corrupt_subtree_hash_refused)
     CHECK(sq_open(&f));
     CHECK(ts_append_n(f.s, t, 4));
     sq_shut(&f);
-    CHECK(sql_exec(sq_path(&f), "UPDATE nodes SET hash = x'0102' WHERE level = 0 AND idx = 2"));
+    CHECK(st_sql_exec(sq_path(&f), "UPDATE nodes SET hash = x'0102' WHERE level = 0 AND idx = 2"));
     CHECK(ts_reopen(&f));
     memset(out, 0xff, sizeof(out));
     CHECK_ERR(hh_store_read_hash_range(f.s, 0, 0, 4, out, &err), HH_ERR_IO);

@@ -10,6 +10,7 @@
  * /tmp and removes it.
  */
 #include "harness.h"
+#include "sqlite_test_util.h"
 
 #include "storage/sqlite/sqlite_backends.h"
 #include "test_witness_db_util.h"
@@ -40,33 +41,6 @@ static void sq_shut(struct tw_fixture *f)
 {
     hh_wdb_close(f->w);
     f->w = NULL;
-}
-
-static bool sql_exec(const char *path, const char *sql)
-{
-    sqlite3 *db = NULL;
-    bool ok;
-
-    ok = sqlite3_open(path, &db) == SQLITE_OK &&
-         sqlite3_exec(db, sql, NULL, NULL, NULL) == SQLITE_OK;
-    sqlite3_close(db);
-    return ok;
-}
-
-static bool sql_value(const char *path, const char *sql, char *out, size_t cap)
-{
-    sqlite3 *db = NULL;
-    sqlite3_stmt *st = NULL;
-    bool ok;
-
-    ok = sqlite3_open(path, &db) == SQLITE_OK &&
-         sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK &&
-         sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0) != NULL;
-    if (ok)
-        snprintf(out, cap, "%s", (const char *)sqlite3_column_text(st, 0));
-    sqlite3_finalize(st);
-    sqlite3_close(db);
-    return ok;
 }
 
 /* Opens uri and checks TW_ORIGIN is at size n. */
@@ -139,9 +113,9 @@ TEST(witness_db_sqlite_file_is_wal)
     CHECK(sq_open(&f));
     CHECK_OK(tw_advance(f.w, TW_ORIGIN, 0, 5, &cur, NULL));
     sq_shut(&f);
-    CHECK(sql_value(sq_path(&f), "PRAGMA journal_mode", v, sizeof(v)) && strcmp(v, "wal") == 0);
-    CHECK(sql_value(sq_path(&f), "PRAGMA user_version", v, sizeof(v)) && strcmp(v, "1") == 0);
-    CHECK(sql_value(sq_path(&f), "SELECT size FROM witness_state", v, sizeof(v)) &&
+    CHECK(st_sql_value(sq_path(&f), "PRAGMA journal_mode", v, sizeof(v)) && strcmp(v, "wal") == 0);
+    CHECK(st_sql_value(sq_path(&f), "PRAGMA user_version", v, sizeof(v)) && strcmp(v, "1") == 0);
+    CHECK(st_sql_value(sq_path(&f), "SELECT size FROM witness_state", v, sizeof(v)) &&
           strcmp(v, "5") == 0);
     tw_close(&f);
 }
@@ -155,15 +129,15 @@ TEST(witness_db_sqlite_opens_an_unversioned_database)
 
     CHECK(sq_open(&f));
     sq_shut(&f);
-    CHECK(sql_exec(sq_path(&f), "PRAGMA user_version=0; INSERT INTO peer_status"
-                                "(name, last_ok, last_error, last_error_time, failures)"
-                                " VALUES('bob', 0, 'down', 1700000000, 3)"));
+    CHECK(st_sql_exec(sq_path(&f), "PRAGMA user_version=0; INSERT INTO peer_status"
+                                   "(name, last_ok, last_error, last_error_time, failures)"
+                                   " VALUES('bob', 0, 'down', 1700000000, 3)"));
     CHECK(tw_reopen(&f));
     CHECK_OK(hh_wdb_peer(f.w, "bob", &p, NULL));
     CHECK(p.failures == 3 && strcmp(p.last_error, "down") == 0);
     CHECK(p.last_error_time == 1700000000);
     sq_shut(&f);
-    CHECK(sql_value(sq_path(&f), "PRAGMA user_version", v, sizeof(v)) && strcmp(v, "1") == 0);
+    CHECK(st_sql_value(sq_path(&f), "PRAGMA user_version", v, sizeof(v)) && strcmp(v, "1") == 0);
     tw_close(&f);
 }
 
@@ -172,7 +146,7 @@ static bool set_user_version(const char *path, int v)
     char sql[64];
 
     snprintf(sql, sizeof(sql), "PRAGMA user_version=%d", v);
-    return sql_exec(path, sql);
+    return st_sql_exec(path, sql);
 }
 
 TEST(witness_db_sqlite_schema_too_new_refused)
