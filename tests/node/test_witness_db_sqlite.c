@@ -15,7 +15,6 @@
 #include "storage/sqlite/sqlite_backends.h"
 #include "test_witness_db_util.h"
 
-#include <sqlite3.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
