@@ -307,6 +307,8 @@ static void run_batch(struct hh_sequencer *q, struct item *items, size_t n)
         goto out;
     }
     nnew = dedup(q, items, n, primary, sorted, entries, &err);
+    if (err.code != HH_OK) /* the lookup failed: submitters are told why */
+        halt(q, &err);
     if (nnew > 0)
         rc = append_entries(q, size, entries, nnew, &err);
     for (size_t i = 0, k = 0; rc == HH_OK && i < n; i++)
